@@ -1,0 +1,149 @@
+#include "respcache/resp/reader.hpp"
+
+#include <cstring>
+
+namespace respcache::resp {
+
+reader::reader(const limits& bounds) : parser_(bounds) {}
+
+void reader::release_returned_reply() noexcept {
+    if (!returned_) return;
+    returned_ = false;
+    start_ = parsed_;
+    builder_.clear();
+}
+
+void reader::make_room(std::size_t min_size) {
+    if (start_ == end_) {
+        start_ = parsed_ = end_ = 0;
+    }
+    if (capacity_ - end_ >= min_size) return;
+    const std::size_t kept = end_ - start_;
+    if (start_ > 0 && capacity_ - kept >= min_size && kept <= capacity_ / 2) {
+        std::memmove(buffer_.get(), buffer_.get() + start_, kept);
+    } else {
+        std::size_t grown = capacity_ ? capacity_ * 2 : 16 * 1024;
+        while (grown - kept < min_size) grown *= 2;
+        auto bigger = std::make_unique_for_overwrite<char[]>(grown);
+        if (kept) std::memcpy(bigger.get(), buffer_.get() + start_, kept);
+        buffer_ = std::move(bigger);
+        capacity_ = grown;
+    }
+    parsed_ -= start_;
+    end_ = kept;
+    start_ = 0;
+}
+
+void reader::feed(std::string_view bytes) {
+    const std::span<char> space = prepare(bytes.size());
+    if (!bytes.empty()) std::memcpy(space.data(), bytes.data(), bytes.size());
+    commit(bytes.size());
+}
+
+std::span<char> reader::prepare(std::size_t min_size) {
+    release_returned_reply();
+    make_room(min_size);
+    return {buffer_.get() + end_, capacity_ - end_};
+}
+
+void reader::commit(std::size_t written) noexcept {
+    end_ += written;
+}
+
+result<std::optional<reply>> reader::next() {
+    release_returned_reply();
+    if (failed()) return to_error(parser_.error());
+    const char* data = buffer_.get();
+    builder_.start(data + start_);
+    const parse_step step =
+        parser_.parse(std::string_view(data + parsed_, end_ - parsed_), builder_);
+    parsed_ += step.consumed;
+    switch (step.status) {
+        case parse_status::need_more:
+            return std::optional<reply>();
+        case parse_status::failed:
+            return to_error(parser_.error());
+        case parse_status::reply_complete:
+            break;
+    }
+    returned_ = true;
+    const auto& nodes = builder_.nodes();
+    storage_.nodes = nodes.data();
+    storage_.node_count = nodes.size();
+    storage_.bytes = data + start_;
+    storage_.byte_count = parsed_ - start_;
+    storage_.side_bytes = builder_.side_bytes().data();
+    storage_.side_byte_count = builder_.side_bytes().size();
+    return std::optional<reply>(reply(&storage_, builder_.root()));
+}
+
+void reader::reset() noexcept {
+    parser_.reset();
+    builder_.clear();
+    start_ = parsed_ = end_ = 0;
+    returned_ = false;
+}
+
+// --- tree_builder -----------------------------------------------------------
+
+void reader::tree_builder::clear() noexcept {
+    nodes_.clear();
+    open_.clear();
+    side_.clear();
+    pending_attribute_ = 0;
+    root_ = 0;
+    root_set_ = false;
+}
+
+detail::reply_node& reader::tree_builder::add(type kind) {
+    const auto index = static_cast<std::uint32_t>(nodes_.size());
+    detail::reply_node& n = nodes_.emplace_back();
+    n.kind = kind;
+    if (kind == type::attribute) return n;
+    if (pending_attribute_ != 0) {
+        n.attribute = pending_attribute_;
+        pending_attribute_ = 0;
+    }
+    if (!open_.empty()) {
+        ++nodes_[open_.back()].size;
+    } else if (!root_set_) {
+        root_ = index;
+        root_set_ = true;
+    }
+    return n;
+}
+
+void reader::tree_builder::on_verbatim_string(std::string_view format, std::string_view text) {
+    detail::reply_node& n = add(type::verbatim_string);
+    n.offset = static_cast<std::uint64_t>(text.data() - base_);
+    n.size = text.size();
+    std::memcpy(n.format, format.data(), sizeof n.format);
+}
+
+void reader::tree_builder::on_aggregate_begin(type kind, std::int64_t) {
+    const auto index = static_cast<std::uint32_t>(nodes_.size());
+    add(kind);
+    open_.push_back(index);
+}
+
+void reader::tree_builder::on_aggregate_end() {
+    const std::uint32_t index = open_.back();
+    open_.pop_back();
+    detail::reply_node& n = nodes_[index];
+    n.subtree = static_cast<std::uint32_t>(nodes_.size() - index);
+    if (n.kind == type::attribute) pending_attribute_ = index + 1;
+}
+
+void reader::tree_builder::on_streamed_string_begin() {
+    detail::reply_node& n = add(type::blob_string);
+    n.in_side_bytes = true;
+    n.offset = side_.size();
+}
+
+void reader::tree_builder::on_streamed_string_end() {
+    // The streamed string is the last node added: chunks add no nodes.
+    detail::reply_node& n = nodes_.back();
+    n.size = side_.size() - n.offset;
+}
+
+}  // namespace respcache::resp
