@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# The one test command: installs what is missing, then builds and runs every
+# check CI runs. Usage: scripts/test.sh [--fuzz-seconds N]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+fuzz_seconds=20
+while (($#)); do
+    case "$1" in
+        --fuzz-seconds) fuzz_seconds="$2"; shift 2 ;;
+        *) echo "usage: scripts/test.sh [--fuzz-seconds N]" >&2; exit 64 ;;
+    esac
+done
+
+step() { printf '\n=== %s\n' "$*"; }
+
+step "setup"
+scripts/setup.sh
+
+step "release build (g++, -Werror) and tests"
+cmake --preset release >/dev/null
+cmake --build --preset release
+ctest --preset release
+
+step "ASan + UBSan build (clang, -Werror) and tests"
+cmake --preset asan >/dev/null
+cmake --build --preset asan
+ctest --preset asan
+
+step "library with -fno-exceptions -fno-rtti"
+cmake --preset no-exceptions >/dev/null
+cmake --build --preset no-exceptions
+
+step "fuzzing, ${fuzz_seconds}s per target"
+scripts/run_fuzzers.sh "$fuzz_seconds"
+
+step "all checks passed"

@@ -1,0 +1,180 @@
+#include "redis_server.hpp"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <stdexcept>
+#include <thread>
+
+namespace respcache::testing {
+
+namespace {
+
+int connect_loopback(std::uint16_t port) {
+    const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_port = htons(port);
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (::connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0) {
+        ::close(fd);
+        return -1;
+    }
+    return fd;
+}
+
+std::string encode(const std::vector<std::string>& args) {
+    std::string out = "*" + std::to_string(args.size()) + "\r\n";
+    for (const auto& a : args) out += "$" + std::to_string(a.size()) + "\r\n" + a + "\r\n";
+    return out;
+}
+
+}  // namespace
+
+std::uint16_t free_port() {
+    const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    ::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address);
+    socklen_t size = sizeof address;
+    ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &size);
+    ::close(fd);
+    return ntohs(address.sin_port);
+}
+
+redis_server::redis_server(settings s) : settings_(std::move(s)) {
+    char pattern[] = "/tmp/respcache-redis-XXXXXX";
+    directory_ = ::mkdtemp(pattern);
+    if (settings_.unix_socket) unix_path_ = directory_ + "/redis.sock";
+    port_ = free_port();
+    start();
+}
+
+redis_server::~redis_server() {
+    if (pid_ > 0) {
+        ::kill(pid_, SIGCONT);
+        kill();
+    }
+    std::error_code ignored;
+    std::filesystem::remove_all(directory_, ignored);
+}
+
+std::string redis_server::connection_string() const {
+    std::string s = "127.0.0.1:" + std::to_string(port_);
+    if (!settings_.password.empty()) s += ",password=" + settings_.password;
+    return s;
+}
+
+void redis_server::start() {
+    std::vector<std::string> args = {
+        "redis-server", "--port",    std::to_string(port_),    "--bind", "127.0.0.1",
+        "--save",       "",          "--appendonly",           "no",     "--dir",
+        directory_,     "--logfile", directory_ + "/redis.log"};
+    if (!settings_.password.empty()) {
+        args.insert(args.end(), {"--requirepass", settings_.password});
+    }
+    if (!settings_.acl_user.empty()) {
+        args.insert(args.end(), {"--user", settings_.acl_user, "on", ">" + settings_.acl_password,
+                                 "~*", "&*", "+@all"});
+    }
+    if (!unix_path_.empty()) {
+        args.insert(args.end(), {"--unixsocket", unix_path_, "--unixsocketperm", "700"});
+    }
+    args.insert(args.end(), settings_.extra.begin(), settings_.extra.end());
+
+    const char* binary = std::getenv("REDIS_SERVER");
+    const std::string program = binary ? binary : "redis-server";
+    std::vector<char*> argv;
+    for (auto& a : args) argv.push_back(a.data());
+    argv.push_back(nullptr);
+
+    pid_ = ::fork();
+    if (pid_ == 0) {
+        ::execvp(program.c_str(), argv.data());
+        std::perror("execvp redis-server");
+        ::_exit(127);
+    }
+    wait_until_ready();
+}
+
+void redis_server::wait_until_ready() {
+    const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    while (std::chrono::steady_clock::now() < give_up) {
+        int status = 0;
+        if (::waitpid(pid_, &status, WNOHANG) == pid_) {
+            pid_ = -1;
+            throw std::runtime_error("redis-server exited at start-up; see " + directory_ +
+                                     "/redis.log");
+        }
+        const int fd = connect_loopback(port_);
+        if (fd >= 0) {
+            const std::string ping = encode({"PING"});
+            char reply[64] = {};
+            if (::write(fd, ping.data(), ping.size()) > 0) {
+                pollfd p{fd, POLLIN, 0};
+                if (::poll(&p, 1, 500) > 0 && ::read(fd, reply, sizeof reply - 1) > 0 &&
+                    (std::strncmp(reply, "+PONG", 5) == 0 ||
+                     std::strncmp(reply, "-NOAUTH", 7) == 0)) {
+                    ::close(fd);
+                    return;
+                }
+            }
+            ::close(fd);
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    throw std::runtime_error("redis-server did not answer PING within 10 s");
+}
+
+void redis_server::kill() {
+    if (pid_ <= 0) return;
+    ::kill(pid_, SIGKILL);
+    ::waitpid(pid_, nullptr, 0);
+    pid_ = -1;
+}
+
+void redis_server::pause() {
+    if (pid_ > 0) ::kill(pid_, SIGSTOP);
+}
+
+void redis_server::resume() {
+    if (pid_ > 0) ::kill(pid_, SIGCONT);
+}
+
+void redis_server::restart() {
+    kill();
+    start();
+}
+
+std::string redis_server::raw_command(const std::vector<std::string>& args) const {
+    const int fd = connect_loopback(port_);
+    if (fd < 0) throw std::runtime_error("cannot connect to the test server");
+    std::string request;
+    if (!settings_.password.empty()) request += encode({"AUTH", settings_.password});
+    request += encode(args);
+    if (::write(fd, request.data(), request.size()) < 0) throw std::runtime_error("write failed");
+    std::string reply;
+    char buffer[4096];
+    // Read until the server has been quiet for a moment: enough for tests.
+    pollfd p{fd, POLLIN, 0};
+    while (::poll(&p, 1, 200) > 0) {
+        const ssize_t n = ::read(fd, buffer, sizeof buffer);
+        if (n <= 0) break;
+        reply.append(buffer, static_cast<std::size_t>(n));
+    }
+    ::close(fd);
+    if (!settings_.password.empty() && reply.starts_with("+OK\r\n")) reply.erase(0, 5);
+    return reply;
+}
+
+}  // namespace respcache::testing

@@ -1,0 +1,77 @@
+#pragma once
+
+#include <sys/types.h>
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace respcache::testing {
+
+// A real redis-server on a free loopback port, started by the test and
+// stopped when this object goes away. Faults are real too: kill(), pause()
+// (SIGSTOP) and restart() on the same port.
+class redis_server {
+  public:
+    struct settings {
+        std::string password;  // requirepass
+        std::string acl_user;  // an extra ACL user with every permission
+        std::string acl_password;
+        bool unix_socket = false;        // also listen on a Unix socket
+        std::vector<std::string> extra;  // more "--option value" arguments
+
+        static settings requiring_password(std::string password) {
+            settings s;
+            s.password = std::move(password);
+            return s;
+        }
+        static settings with_acl_user(std::string user, std::string password) {
+            settings s;
+            s.acl_user = std::move(user);
+            s.acl_password = std::move(password);
+            return s;
+        }
+        static settings with_unix_socket() {
+            settings s;
+            s.unix_socket = true;
+            return s;
+        }
+    };
+
+    redis_server() : redis_server(settings{}) {}
+    explicit redis_server(settings s);
+    ~redis_server();
+    redis_server(const redis_server&) = delete;
+    redis_server& operator=(const redis_server&) = delete;
+
+    std::uint16_t port() const noexcept { return port_; }
+    const std::string& unix_path() const noexcept { return unix_path_; }
+    // "127.0.0.1:<port>" plus password=... when one is set.
+    std::string connection_string() const;
+
+    void kill();     // SIGKILL, reaped
+    void pause();    // SIGSTOP
+    void resume();   // SIGCONT
+    void restart();  // start again on the same port (after kill())
+    bool running() const noexcept { return pid_ > 0; }
+
+    // A raw command over a fresh socket (no respcache code involved), for
+    // checking what the server holds. Returns the raw reply bytes.
+    std::string raw_command(const std::vector<std::string>& args) const;
+
+  private:
+    void start();
+    void wait_until_ready();
+
+    settings settings_;
+    std::uint16_t port_ = 0;
+    std::string directory_;
+    std::string unix_path_;
+    pid_t pid_ = -1;
+};
+
+// A free TCP port on 127.0.0.1 at the time of the call.
+std::uint16_t free_port();
+
+}  // namespace respcache::testing
