@@ -11,9 +11,26 @@ constexpr std::string_view usage =
     "\n"
     "commands:\n"
     "  decode [--chunk N] [--max-depth N] [--max-bulk N] [--max-elements N] [FILE]\n"
-    "      print each RESP reply read from FILE (or standard input) as one JSON line\n";
+    "      print each RESP reply read from FILE (or standard input) as one JSON line\n"
+    "  call [--connection STR] [--json] COMMAND [ARG...]\n"
+    "      send one command and print its reply\n"
+    "  bench [--connection STR] [--workload get|set|mixed] [--threads N] [--mode M] ...\n"
+    "      load a server through the multiplexer; bench --help lists every option\n"
+    "\n"
+    "The connection string comes from --connection or ConnectionStrings__cache.\n";
 
 }  // namespace
+
+namespace respcache::tools {
+
+int report_error(std::string_view command, const error& e) {
+    const std::string text = to_string(e);
+    std::fprintf(stderr, "respcache %.*s: %s\n", static_cast<int>(command.size()), command.data(),
+                 text.c_str());
+    return exit_failure;
+}
+
+}  // namespace respcache::tools
 
 int main(int argc, char** argv) {
     std::vector<std::string_view> args(argv + 1, argv + argc);
@@ -24,6 +41,8 @@ int main(int argc, char** argv) {
     const std::string_view command = args[0];
     const std::span<const std::string_view> rest(args.data() + 1, args.size() - 1);
     if (command == "decode") return respcache::tools::run_decode(rest);
+    if (command == "call") return respcache::tools::run_call(rest);
+    if (command == "bench") return respcache::tools::run_bench(rest);
     std::fprintf(stderr, "respcache: unknown command '%.*s'\n\n%s",
                  static_cast<int>(command.size()), command.data(), usage.data());
     return respcache::tools::exit_usage;

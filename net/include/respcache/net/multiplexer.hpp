@@ -67,6 +67,12 @@ class command_batch {
     }
     std::size_t size() const noexcept { return ends_.size(); }
     bool empty() const noexcept { return ends_.empty(); }
+    // Empties the batch and keeps its storage for the next one.
+    void clear() noexcept {
+        bytes_.clear();
+        ends_.clear();
+        retry_safe_.clear();
+    }
 
   private:
     friend class multiplexer;

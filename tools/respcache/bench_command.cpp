@@ -1,0 +1,405 @@
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <charconv>
+#include <chrono>
+#include <cstdio>
+#include <map>
+#include <optional>
+#include <random>
+#include <semaphore>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "connection_source.hpp"
+#include "latency_histogram.hpp"
+#include "respcache/net/multiplexer.hpp"
+#include "subcommands.hpp"
+
+namespace respcache::tools {
+
+namespace {
+
+using steady = std::chrono::steady_clock;
+using namespace std::chrono_literals;
+
+constexpr std::string_view bench_usage =
+    "usage: respcache bench [options]\n"
+    "  --connection STR      connection string (default: $ConnectionStrings__cache)\n"
+    "  --workload W          get | set | mixed (default mixed)\n"
+    "  --ratio SET:GET       mix of a mixed workload (default 1:10)\n"
+    "  --threads N           caller threads (default 1)\n"
+    "  --mode M              blocking | async | pipeline (default blocking)\n"
+    "  --inflight N          async: requests in flight per thread (default 64)\n"
+    "  --pipeline N          pipeline: commands per batch (default 16)\n"
+    "  --data-size BYTES     value size (default 32)\n"
+    "  --keyspace N          keys key:0 .. key:N-1 (default 10000)\n"
+    "  --duration SECONDS    run time (default 5), or\n"
+    "  --requests N          stop after N requests\n"
+    "  --json                one JSON object instead of the table\n";
+
+enum class workload { get, set, mixed };
+enum class mode { blocking, async, pipeline };
+
+struct bench_options {
+    std::optional<std::string_view> connection;
+    workload work = workload::mixed;
+    unsigned set_weight = 1;
+    unsigned get_weight = 10;
+    unsigned threads = 1;
+    mode how = mode::blocking;
+    unsigned inflight = 64;
+    unsigned pipeline = 16;
+    std::size_t data_size = 32;
+    std::uint64_t keyspace = 10000;
+    double duration_seconds = 5;
+    std::uint64_t requests = 0;  // 0: run for the duration
+    bool json = false;
+};
+
+template <class Number>
+bool parse_number(std::string_view text, Number& out) {
+    const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), out);
+    return ec == std::errc() && end == text.data() + text.size();
+}
+
+std::optional<std::string> parse_options(std::span<const std::string_view> args, bench_options& o) {
+    for (std::size_t i = 0; i < args.size(); ++i) {
+        const std::string_view flag = args[i];
+        if (flag == "--json") {
+            o.json = true;
+            continue;
+        }
+        if (i + 1 >= args.size()) return "option " + std::string(flag) + " needs a value";
+        const std::string_view value = args[++i];
+        bool ok = true;
+        if (flag == "--connection") {
+            o.connection = value;
+        } else if (flag == "--workload") {
+            if (value == "get")
+                o.work = workload::get;
+            else if (value == "set")
+                o.work = workload::set;
+            else if (value == "mixed")
+                o.work = workload::mixed;
+            else
+                ok = false;
+        } else if (flag == "--ratio") {
+            const auto colon = value.find(':');
+            ok = colon != std::string_view::npos &&
+                 parse_number(value.substr(0, colon), o.set_weight) &&
+                 parse_number(value.substr(colon + 1), o.get_weight) &&
+                 o.set_weight + o.get_weight > 0;
+            if (ok) o.work = workload::mixed;
+        } else if (flag == "--threads") {
+            ok = parse_number(value, o.threads) && o.threads > 0 && o.threads <= 4096;
+        } else if (flag == "--mode") {
+            if (value == "blocking")
+                o.how = mode::blocking;
+            else if (value == "async")
+                o.how = mode::async;
+            else if (value == "pipeline")
+                o.how = mode::pipeline;
+            else
+                ok = false;
+        } else if (flag == "--inflight") {
+            ok = parse_number(value, o.inflight) && o.inflight > 0;
+        } else if (flag == "--pipeline") {
+            ok = parse_number(value, o.pipeline) && o.pipeline > 0;
+        } else if (flag == "--data-size") {
+            ok = parse_number(value, o.data_size);
+        } else if (flag == "--keyspace") {
+            ok = parse_number(value, o.keyspace) && o.keyspace > 0;
+        } else if (flag == "--duration") {
+            ok = parse_number(value, o.duration_seconds) && o.duration_seconds > 0;
+        } else if (flag == "--requests") {
+            ok = parse_number(value, o.requests) && o.requests > 0;
+        } else {
+            return "unknown option '" + std::string(flag) + "'";
+        }
+        if (!ok) return "bad value '" + std::string(value) + "' for " + std::string(flag);
+    }
+    return std::nullopt;
+}
+
+// What one caller thread saw. Aligned so threads do not share cache lines.
+struct alignas(64) thread_tally {
+    latency_histogram latencies;
+    std::map<error_kind, std::uint64_t> errors;
+    std::atomic<std::uint64_t> done{0};
+};
+
+class key_picker {
+  public:
+    explicit key_picker(std::uint64_t keyspace, unsigned seed)
+        : keyspace_(keyspace), random_(seed) {}
+    std::string_view next() {
+        const std::uint64_t n = random_() % keyspace_;
+        const auto r = std::to_chars(text_ + 4, text_ + sizeof text_, n);
+        return {text_, static_cast<std::size_t>(r.ptr - text_)};
+    }
+
+  private:
+    std::uint64_t keyspace_;
+    std::mt19937_64 random_;
+    char text_[32] = {'k', 'e', 'y', ':'};
+};
+
+class bench_run {
+  public:
+    bench_run(const bench_options& o, net::multiplexer& m) : o_(o), m_(m), tallies_(o.threads) {
+        value_.assign(o.data_size, 'x');
+    }
+
+    void run() {
+        start_ = steady::now();
+        end_ = start_ + std::chrono::duration_cast<steady::duration>(
+                            std::chrono::duration<double>(o_.duration_seconds));
+        rusage before{};
+        ::getrusage(RUSAGE_SELF, &before);
+        std::vector<std::thread> callers;
+        for (unsigned t = 0; t < o_.threads; ++t) callers.emplace_back([this, t] { caller(t); });
+        std::thread progress;
+        if (!o_.json && ::isatty(STDERR_FILENO))
+            progress = std::thread([this] { show_progress(); });
+        for (auto& c : callers) c.join();
+        finished_ = steady::now();
+        stop_progress_ = true;
+        if (progress.joinable()) progress.join();
+        rusage after{};
+        ::getrusage(RUSAGE_SELF, &after);
+        cpu_seconds_ = seconds_of(after.ru_utime) + seconds_of(after.ru_stime) -
+                       seconds_of(before.ru_utime) - seconds_of(before.ru_stime);
+    }
+
+    void report() const {
+        latency_histogram all = async_latencies_;
+        std::map<error_kind, std::uint64_t> errors = async_errors_;
+        for (const auto& t : tallies_) {
+            all.merge(t.latencies);
+            for (const auto& [kind, count] : t.errors) errors[kind] += count;
+        }
+        std::uint64_t error_count = 0;
+        for (const auto& [kind, count] : errors) error_count += count;
+        const std::uint64_t ops = all.count();
+        const double seconds = std::chrono::duration<double>(finished_ - start_).count();
+        const double ops_per_sec =
+            seconds > 0 ? static_cast<double>(ops - error_count) / seconds : 0;
+        const double cpu_us = ops ? cpu_seconds_ * 1e6 / static_cast<double>(ops) : 0;
+        const auto us = [&](double q) { return static_cast<double>(all.quantile(q)) / 1000.0; };
+        std::string out;
+        char line[256];
+        if (o_.json) {
+            std::snprintf(
+                line, sizeof line,
+                "{\"ops_per_sec\":%.1f,\"ops\":%llu,\"seconds\":%.3f,\"cpu_us_per_op\":%.3f,"
+                "\"latency_us\":{\"p50\":%.1f,\"p90\":%.1f,\"p99\":%.1f,\"p999\":%.1f,"
+                "\"max\":%.1f},",
+                ops_per_sec, static_cast<unsigned long long>(ops), seconds, cpu_us, us(0.5),
+                us(0.9), us(0.99), us(0.999), static_cast<double>(all.max()) / 1000.0);
+            out += line;
+            out += "\"errors\":{";
+            bool first = true;
+            for (const auto& [kind, count] : errors) {
+                if (!first) out += ',';
+                first = false;
+                out += "\"" + std::string(to_string(kind)) + "\":" + std::to_string(count);
+            }
+            std::snprintf(line, sizeof line,
+                          "},\"threads\":%u,\"mode\":\"%s\",\"workload\":\"%s\",\"data_size\":%zu,"
+                          "\"inflight\":%u,\"pipeline\":%u}\n",
+                          o_.threads, mode_name(), workload_name(), o_.data_size, o_.inflight,
+                          o_.pipeline);
+            out += line;
+        } else {
+            std::snprintf(line, sizeof line,
+                          "%s %s, %u thread(s), %zu-byte values: %llu requests in %.2f s\n",
+                          workload_name(), mode_name(), o_.threads, o_.data_size,
+                          static_cast<unsigned long long>(ops), seconds);
+            out += line;
+            std::snprintf(line, sizeof line, "  throughput   %12.0f ops/s\n", ops_per_sec);
+            out += line;
+            std::snprintf(line, sizeof line, "  client CPU   %12.3f us/op\n", cpu_us);
+            out += line;
+            std::snprintf(line, sizeof line,
+                          "  latency us   p50 %.1f  p90 %.1f  p99 %.1f  p99.9 %.1f  max %.1f\n",
+                          us(0.5), us(0.9), us(0.99), us(0.999),
+                          static_cast<double>(all.max()) / 1000.0);
+            out += line;
+            out += "  errors       " + std::to_string(error_count);
+            for (const auto& [kind, count] : errors)
+                out += "  " + std::string(to_string(kind)) + "=" + std::to_string(count);
+            out += '\n';
+        }
+        std::fwrite(out.data(), 1, out.size(), stdout);
+    }
+
+  private:
+    static double seconds_of(const timeval& t) {
+        return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_usec) / 1e6;
+    }
+    const char* mode_name() const {
+        return o_.how == mode::blocking ? "blocking" : o_.how == mode::async ? "async" : "pipeline";
+    }
+    const char* workload_name() const {
+        return o_.work == workload::get ? "get" : o_.work == workload::set ? "set" : "mixed";
+    }
+
+    // Claims the right to send one more request; false once the run is over.
+    bool claim() {
+        if (o_.requests) return issued_.fetch_add(1, std::memory_order_relaxed) < o_.requests;
+        return steady::now() < end_;
+    }
+    bool is_set(std::mt19937& choice) const {
+        if (o_.work != workload::mixed) return o_.work == workload::set;
+        return choice() % (o_.set_weight + o_.get_weight) < o_.set_weight;
+    }
+    net::call_options call_options_now() const {
+        net::call_options c;
+        if (!o_.requests) {
+            // End on time even when the server stops answering.
+            const auto left =
+                std::chrono::ceil<std::chrono::milliseconds>(end_ - steady::now()) + 500ms;
+            c.timeout = std::min(m_.options().sync_timeout, std::max(left, 100ms));
+        }
+        return c;
+    }
+
+    void caller(unsigned index) {
+        thread_tally& tally = tallies_[index];
+        key_picker keys(o_.keyspace, index * 7919 + 1);
+        std::mt19937 choice(index + 17);
+        if (o_.how == mode::blocking) {
+            while (claim()) {
+                const auto began = steady::now();
+                const std::string_view key = keys.next();
+                auto r = is_set(choice) ? m_.call(call_options_now(), "SET", key, value_)
+                                        : m_.call(call_options_now(), "GET", key);
+                tally.latencies.record(elapsed_ns(began));
+                if (!r) ++tally.errors[r.error_value().kind];
+                tally.done.fetch_add(1, std::memory_order_relaxed);
+            }
+        } else if (o_.how == mode::async) {
+            std::counting_semaphore<> slots(o_.inflight);
+            while (claim()) {
+                slots.acquire();
+                const auto began = steady::now();
+                const std::string_view key = keys.next();
+                // Completions all run on the one I/O thread, so they can share
+                // one histogram without locking.
+                auto done = [this, &slots, &tally, began](result<resp::reply> r) {
+                    async_latencies_.record(elapsed_ns(began));
+                    if (!r) ++async_errors_[r.error_value().kind];
+                    tally.done.fetch_add(1, std::memory_order_relaxed);
+                    slots.release();
+                };
+                if (is_set(choice))
+                    m_.async_call(call_options_now(), done, "SET", key, value_);
+                else
+                    m_.async_call(call_options_now(), done, "GET", key);
+            }
+            for (unsigned i = 0; i < o_.inflight; ++i) slots.acquire();
+        } else {
+            net::command_batch batch;
+            while (claim()) {
+                batch.clear();
+                for (unsigned i = 0; i < o_.pipeline; ++i) {
+                    const std::string_view key = keys.next();
+                    if (is_set(choice))
+                        batch.add("SET", key, value_);
+                    else
+                        batch.add("GET", key);
+                }
+                const auto began = steady::now();
+                auto replies = m_.execute(batch, call_options_now());
+                const auto ns = elapsed_ns(began);
+                for (unsigned i = 0; i < o_.pipeline; ++i) tally.latencies.record(ns);
+                if (!replies) tally.errors[replies.error_value().kind] += o_.pipeline;
+                tally.done.fetch_add(o_.pipeline, std::memory_order_relaxed);
+            }
+        }
+    }
+
+    static std::uint64_t elapsed_ns(steady::time_point since) {
+        return static_cast<std::uint64_t>(
+            std::chrono::duration_cast<std::chrono::nanoseconds>(steady::now() - since).count());
+    }
+
+    void show_progress() {
+        std::uint64_t last = 0;
+        auto last_at = steady::now();
+        while (!stop_progress_) {
+            std::this_thread::sleep_for(200ms);
+            const auto now = steady::now();
+            if (now - last_at < 1s && !stop_progress_) continue;
+            std::uint64_t total = 0;
+            for (const auto& t : tallies_) total += t.done.load(std::memory_order_relaxed);
+            const double rate = static_cast<double>(total - last) /
+                                std::chrono::duration<double>(now - last_at).count();
+            std::fprintf(stderr, "\r  %.1f s  %llu requests  %.0f ops/s   ",
+                         std::chrono::duration<double>(now - start_).count(),
+                         static_cast<unsigned long long>(total), rate);
+            last = total;
+            last_at = now;
+        }
+        std::fputs("\r\033[K", stderr);
+    }
+
+    const bench_options& o_;
+    net::multiplexer& m_;
+    std::string value_;
+    std::vector<thread_tally> tallies_;
+    latency_histogram async_latencies_;
+    std::map<error_kind, std::uint64_t> async_errors_;
+    std::atomic<std::uint64_t> issued_{0};
+    std::atomic<bool> stop_progress_{false};
+    steady::time_point start_, end_, finished_;
+    double cpu_seconds_ = 0;
+};
+
+// GETs should hit: write every key once before the clock starts.
+result<void> populate(net::multiplexer& m, const bench_options& o) {
+    const std::string value(o.data_size, 'x');
+    net::command_batch batch;
+    for (std::uint64_t k = 0; k < o.keyspace; ++k) {
+        batch.add("SET", "key:" + std::to_string(k), value);
+        if (batch.size() == 1000 || k + 1 == o.keyspace) {
+            auto done = m.execute(batch);
+            if (!done) return done.error_value();
+            batch.clear();
+        }
+    }
+    return {};
+}
+
+}  // namespace
+
+int run_bench(std::span<const std::string_view> args) {
+    for (const auto a : args) {
+        if (a == "--help" || a == "-h") {
+            std::fputs(bench_usage.data(), stdout);
+            return 0;
+        }
+    }
+    bench_options o;
+    if (auto problem = parse_options(args, o)) {
+        std::fprintf(stderr, "respcache bench: %s\n\n%s", problem->c_str(), bench_usage.data());
+        return exit_usage;
+    }
+    auto options = connection_from(o.connection);
+    if (!options) return report_error("bench", options.error_value());
+    auto m = net::multiplexer::connect(*options);
+    if (!m) return report_error("bench", m.error_value());
+    if (o.work != workload::set) {
+        if (auto filled = populate(**m, o); !filled)
+            return report_error("bench", filled.error_value());
+    }
+    bench_run run(o, **m);
+    run.run();
+    run.report();
+    return 0;
+}
+
+}  // namespace respcache::tools
