@@ -189,6 +189,11 @@ bool valid_ipv6(std::string_view a) {
         a = a.substr(0, percent);
     }
     if (a.size() < 2 || a.size() > 45 || a.find(':') == std::string_view::npos) return false;
+    // Checked here too: inet_pton would stop at an embedded NUL.
+    for (char c : a) {
+        const bool hex = is_digit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+        if (!hex && c != ':' && c != '.') return false;
+    }
     const std::string address(a);
     in6_addr parsed{};
     return inet_pton(AF_INET6, address.c_str(), &parsed) == 1;
@@ -680,7 +685,7 @@ result<connection_options> parse_url(std::string_view text) {
         }
         auto parsed = parse_host_port(host_port, true);
         if (!parsed.problem.empty()) {
-            return config_error("invalid host " + quote(host_port) +
+            return config_error("invalid host or port " + quote(host_port) +
                                 " in the URL: " + std::string(parsed.problem));
         }
         p.options().endpoints.push_back(std::move(parsed.value));
@@ -881,7 +886,8 @@ std::string print_url(const connection_options& o) {
 
 result<connection_options> parse_connection_string(std::string_view text) {
     const auto trimmed = trim(text);
-    if (trimmed.empty()) return config_error("the connection string is empty");
+    if (trimmed.empty())
+        return config_error("empty (expected host[:port],option=value,... or a redis:// URL)");
     if (looks_like_url(trimmed)) return parse_url(trimmed);
     return parse_stackexchange(trimmed);
 }

@@ -8,6 +8,8 @@
 #include <cerrno>
 #include <random>
 
+#include "subscriber.hpp"
+
 namespace respcache::net {
 
 namespace {
@@ -22,6 +24,13 @@ void signal_fd(int fd) {
 void drain_fd(int fd) {
     std::uint64_t value = 0;
     [[maybe_unused]] const ssize_t n = ::read(fd, &value, sizeof value);
+}
+
+bool is_confirmation(const resp::reply& r) {
+    if (!r.is_aggregate() || r.empty()) return false;
+    const std::string_view kind = r[0].string();
+    return kind == "subscribe" || kind == "psubscribe" || kind == "ssubscribe" ||
+           kind == "unsubscribe" || kind == "punsubscribe" || kind == "sunsubscribe";
 }
 
 bool later(const std::pair<clock::time_point, std::uint64_t>& a,
@@ -50,6 +59,7 @@ result<std::shared_ptr<multiplexer>> multiplexer::connect(const connection_optio
         auto opened = connection::open(options);
         if (opened) {
             m->protocol_ = opened->protocol();
+            m->negotiated_protocol_ = opened->protocol();
             m->socket_ = opened->release_socket();
             m->ever_connected_ = true;
             m->connected_ = true;
@@ -88,8 +98,12 @@ void multiplexer::close() {
         else
             io_thread_.join();
     }
-    std::lock_guard lock(mutex_);
-    idle_dedicated_.clear();
+    std::unique_ptr<subscriber> dedicated;
+    {
+        std::lock_guard lock(mutex_);
+        idle_dedicated_.clear();
+        dedicated = std::move(subscriber_);
+    }
 }
 
 void multiplexer::on_connection_event(std::function<void(const connection_event&)> handler) {
@@ -394,7 +408,53 @@ void multiplexer::read_some() {
 }
 
 void multiplexer::on_reply(const resp::reply& reply) {
-    if (protocol_ == 3 && reply.kind() == resp::type::push) return;  // no subscriptions here yet
+    if (protocol_ == 3 && reply.kind() == resp::type::push) {
+        on_push(reply);
+        return;
+    }
+    match_front(reply);
+}
+
+void multiplexer::on_push(const resp::reply& push) {
+    if (!is_confirmation(push)) {
+        deliver_message(push);
+        return;
+    }
+    // A subscription change is confirmed by a push; anything else (a
+    // server-side unsubscribe) has no request waiting for it.
+    pop_finished();
+    if (!queue_.empty() && queue_.front().subscription && queue_.front().offset < written_)
+        match_front(push);
+}
+
+void multiplexer::deliver_message(const resp::reply& message) {
+    if (!message.is_aggregate() || message.size() < 3) return;
+    const std::string_view kind = message[0].string();
+    pubsub_message m{pubsub_message::kind::message, message[1].string(), {}, message[2].string()};
+    channel_kind key_kind = channel_kind::channel;
+    std::string_view key = m.channel;
+    if (kind == "pmessage" && message.size() >= 4) {
+        m = {pubsub_message::kind::pattern_message, message[2].string(), message[1].string(),
+             message[3].string()};
+        key_kind = channel_kind::pattern;
+        key = m.pattern;
+    } else if (kind == "smessage") {
+        m.what = pubsub_message::kind::shard_message;
+        key_kind = channel_kind::shard;
+    } else if (kind != "message") {
+        return;
+    }
+    std::shared_ptr<message_handler> handler;
+    {
+        std::lock_guard lock(subscriptions_mutex_);
+        const auto found = subscriptions_.find(std::make_pair(key_kind, std::string(key)));
+        if (found == subscriptions_.end()) return;
+        handler = found->second;
+    }
+    (*handler)(m);
+}
+
+void multiplexer::match_front(const resp::reply& reply) {
     pop_finished();
     if (queue_.empty() || queue_.front().offset >= written_) {
         connection_lost(error{error_kind::protocol, "the server sent a reply nobody asked for"});
@@ -578,7 +638,23 @@ void multiplexer::try_connect() {
         next_attempt_ = clock::now() + milliseconds(jittered);
         return;
     }
+    if (opened->protocol() == 3) {
+        auto [commands, confirmations] = restore_commands();
+        if (confirmations > 0) {
+            // The confirmations are pushes, which the connection skips; the
+            // PING's reply says they have all been read.
+            resp::append_command(commands, "PING");
+            opened->queue_encoded(commands, 1);
+            auto restored = opened->flush(clock::now() + options_.connect_timeout);
+            if (!restored) {
+                last_connect_error_ = restored.error_value();
+                next_attempt_ = clock::now() + settings_.reconnect_base;
+                return;
+            }
+        }
+    }
     protocol_ = opened->protocol();
+    negotiated_protocol_ = protocol_;
     socket_ = opened->release_socket();
     connected_ = true;
     failed_attempts_ = 0;
@@ -612,6 +688,121 @@ void multiplexer::fail_everything(const error& reason) {
     queued_requests_ = 0;
     queued_bytes_ = 0;
     space_available_.notify_all();
+}
+
+}  // namespace respcache::net
+
+namespace respcache::net {
+
+// --- pub/sub --------------------------------------------------------------------
+
+namespace {
+
+std::string_view subscription_command(bool subscribing, int kind) {
+    static constexpr std::string_view names[2][3] = {
+        {"UNSUBSCRIBE", "PUNSUBSCRIBE", "SUNSUBSCRIBE"},
+        {"SUBSCRIBE", "PSUBSCRIBE", "SSUBSCRIBE"},
+    };
+    return names[subscribing ? 1 : 0][kind];
+}
+
+}  // namespace
+
+result<void> multiplexer::subscribe(std::string_view channel, message_handler handler) {
+    return change_subscription(channel_kind::channel, channel, std::move(handler), true);
+}
+result<void> multiplexer::psubscribe(std::string_view pattern, message_handler handler) {
+    return change_subscription(channel_kind::pattern, pattern, std::move(handler), true);
+}
+result<void> multiplexer::ssubscribe(std::string_view channel, message_handler handler) {
+    return change_subscription(channel_kind::shard, channel, std::move(handler), true);
+}
+result<void> multiplexer::unsubscribe(std::string_view channel) {
+    return change_subscription(channel_kind::channel, channel, nullptr, false);
+}
+result<void> multiplexer::punsubscribe(std::string_view pattern) {
+    return change_subscription(channel_kind::pattern, pattern, nullptr, false);
+}
+result<void> multiplexer::sunsubscribe(std::string_view channel) {
+    return change_subscription(channel_kind::shard, channel, nullptr, false);
+}
+
+std::pair<std::string, std::size_t> multiplexer::restore_commands() const {
+    std::string commands;
+    std::size_t confirmations = 0;
+    std::lock_guard lock(subscriptions_mutex_);
+    for (int kind = 0; kind < 3; ++kind) {
+        std::vector<std::string_view> args = {subscription_command(true, kind)};
+        for (const auto& [key, handler] : subscriptions_)
+            if (static_cast<int>(key.first) == kind) args.push_back(key.second);
+        if (args.size() == 1) continue;
+        resp::append_command(commands, std::span<const std::string_view>(args));
+        confirmations += args.size() - 1;
+    }
+    return {std::move(commands), confirmations};
+}
+
+subscriber& multiplexer::dedicated_subscriber() {
+    std::lock_guard lock(mutex_);
+    if (!subscriber_) {
+        subscriber_ = std::make_unique<subscriber>(
+            options_, [this](const resp::reply& message) { deliver_message(message); },
+            [this] {
+                auto [commands, confirmations] = restore_commands();
+                return subscriber::restore_plan{std::move(commands), confirmations};
+            });
+    }
+    return *subscriber_;
+}
+
+result<void> multiplexer::change_subscription(channel_kind kind, std::string_view name,
+                                              message_handler handler, bool subscribing) {
+    {
+        std::lock_guard lock(mutex_);
+        if (closing_) return error{error_kind::closed, "the multiplexer is closed"};
+    }
+    {
+        std::lock_guard lock(subscriptions_mutex_);
+        auto key = std::make_pair(kind, std::string(name));
+        if (subscribing)
+            subscriptions_[std::move(key)] = std::make_shared<message_handler>(std::move(handler));
+        else
+            subscriptions_.erase(key);
+    }
+    std::string encoded;
+    resp::append_command(encoded, subscription_command(subscribing, static_cast<int>(kind)), name);
+    const clock::time_point deadline = clock::now() + options_.sync_timeout;
+    const bool resp2 = options_.protocol == protocol_version::resp2 || negotiated_protocol_ == 2;
+    if (resp2) return dedicated_subscriber().send(encoded, deadline);
+
+    struct waiter {
+        std::mutex mutex;
+        std::condition_variable ready;
+        std::optional<result<void>> outcome;
+    } w;
+    {
+        std::unique_lock lock(mutex_);
+        if (auto refused = admit(lock, deadline, encoded.size())) return std::move(*refused);
+        const std::size_t offset = pending_bytes_.size();
+        pending_bytes_.append(encoded);
+        request r;
+        r.deadline = deadline;
+        r.length = encoded.size();
+        r.retry_safe = true;  // subscribing twice to one channel changes nothing
+        r.subscription = true;
+        r.done = [&w](result<resp::reply> outcome) {
+            std::lock_guard guard(w.mutex);
+            if (outcome)
+                w.outcome.emplace();
+            else
+                w.outcome.emplace(outcome.error_value());
+            w.ready.notify_one();
+        };
+        enqueue(lock, std::move(r), offset);
+    }
+    std::unique_lock lock(w.mutex);
+    w.ready.wait(lock, [&w] { return w.outcome.has_value(); });
+    return std::move(*w.outcome);
 }
 
 }  // namespace respcache::net

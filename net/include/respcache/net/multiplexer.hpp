@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <functional>
 #include <future>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -25,6 +26,8 @@
 #include "respcache/resp/result.hpp"
 
 namespace respcache::net {
+
+class subscriber;
 
 // Per-call choices; the defaults come from the configuration and the command.
 struct call_options {
@@ -46,6 +49,16 @@ struct multiplexer_settings {
     std::chrono::milliseconds reconnect_base{50};
     std::chrono::milliseconds reconnect_cap{2000};
 };
+
+// One pub/sub message, valid during the handler call.
+struct pubsub_message {
+    enum class kind { message, pattern_message, shard_message };
+    kind what;
+    std::string_view channel;
+    std::string_view pattern;  // pattern_message: the pattern that matched
+    std::string_view payload;
+};
+using message_handler = std::function<void(const pubsub_message&)>;
 
 struct connection_event {
     enum class kind { connected, lost, restored };
@@ -171,6 +184,18 @@ class multiplexer : public std::enable_shared_from_this<multiplexer> {
     // Called on the I/O thread when the connection is made, lost or restored.
     void on_connection_event(std::function<void(const connection_event&)> handler);
 
+    // Pub/sub. The handler runs on an I/O thread for every message until the
+    // matching unsubscribe. On RESP3 the messages share the multiplexed
+    // connection; on RESP2 a dedicated connection carries them. Subscriptions
+    // are restored after every reconnect; one whose confirmation timed out
+    // stays registered (and is restored) until unsubscribed.
+    result<void> subscribe(std::string_view channel, message_handler handler);
+    result<void> psubscribe(std::string_view pattern, message_handler handler);
+    result<void> ssubscribe(std::string_view channel, message_handler handler);
+    result<void> unsubscribe(std::string_view channel);
+    result<void> punsubscribe(std::string_view pattern);
+    result<void> sunsubscribe(std::string_view channel);
+
     bool is_connected() const noexcept { return connected_.load(std::memory_order_relaxed); }
     const connection_options& options() const noexcept { return options_; }
 
@@ -204,6 +229,7 @@ class multiplexer : public std::enable_shared_from_this<multiplexer> {
         bool transaction = false;
         bool completed = false;      // timed out: its reply is dropped on arrival
         bool internal_ping = false;  // keepalive probe
+        bool subscription = false;   // confirmed by a push, not a reply
     };
     struct pending_request {
         request r;
@@ -233,6 +259,17 @@ class multiplexer : public std::enable_shared_from_this<multiplexer> {
     void write_some();
     void read_some();
     void on_reply(const resp::reply& reply);
+    void on_push(const resp::reply& push);
+    void match_front(const resp::reply& reply);
+    void deliver_message(const resp::reply& message);
+    subscriber& dedicated_subscriber();
+
+    enum class channel_kind { channel, pattern, shard };
+    result<void> change_subscription(channel_kind kind, std::string_view name,
+                                     message_handler handler, bool subscribing);
+    // Commands that subscribe again to everything registered, and how many
+    // confirmations they produce.
+    std::pair<std::string, std::size_t> restore_commands() const;
     void expire(clock::time_point now);
     void connection_lost(const error& reason);
     void try_connect();
@@ -257,7 +294,14 @@ class multiplexer : public std::enable_shared_from_this<multiplexer> {
     std::uint64_t next_id_ = 1;
     std::vector<connection> idle_dedicated_;
     std::function<void(const connection_event&)> event_handler_;
+
+    // Subscriptions by kind and name, read by the I/O threads for each message.
+    mutable std::mutex subscriptions_mutex_;
+    std::map<std::pair<channel_kind, std::string>, std::shared_ptr<message_handler>, std::less<>>
+        subscriptions_;
+    std::unique_ptr<subscriber> subscriber_;  // RESP2 only, created on first use
     std::atomic<bool> connected_{false};
+    std::atomic<int> negotiated_protocol_{0};  // 0 until the first handshake
 
     // I/O thread only.
     std::vector<pending_request> taken_;
