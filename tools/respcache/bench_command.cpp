@@ -247,10 +247,12 @@ class bench_run {
         return o_.work == workload::get ? "get" : o_.work == workload::set ? "set" : "mixed";
     }
 
-    // Claims the right to send one more request; false once the run is over.
-    bool claim() {
-        if (o_.requests) return issued_.fetch_add(1, std::memory_order_relaxed) < o_.requests;
-        return steady::now() < end_;
+    // Claims up to `wanted` more requests; 0 once the run is over.
+    unsigned claim(unsigned wanted = 1) {
+        if (o_.requests == 0) return steady::now() < end_ ? wanted : 0;
+        const std::uint64_t before = issued_.fetch_add(wanted, std::memory_order_relaxed);
+        if (before >= o_.requests) return 0;
+        return static_cast<unsigned>(std::min<std::uint64_t>(wanted, o_.requests - before));
     }
     bool is_set(std::mt19937& choice) const {
         if (o_.work != workload::mixed) return o_.work == workload::set;
@@ -303,9 +305,9 @@ class bench_run {
             for (unsigned i = 0; i < o_.inflight; ++i) slots.acquire();
         } else {
             net::command_batch batch;
-            while (claim()) {
+            while (const unsigned size = claim(o_.pipeline)) {
                 batch.clear();
-                for (unsigned i = 0; i < o_.pipeline; ++i) {
+                for (unsigned i = 0; i < size; ++i) {
                     const std::string_view key = keys.next();
                     if (is_set(choice))
                         batch.add("SET", key, value_);
@@ -315,9 +317,9 @@ class bench_run {
                 const auto began = steady::now();
                 auto replies = m_.execute(batch, call_options_now());
                 const auto ns = elapsed_ns(began);
-                for (unsigned i = 0; i < o_.pipeline; ++i) tally.latencies.record(ns);
-                if (!replies) tally.errors[replies.error_value().kind] += o_.pipeline;
-                tally.done.fetch_add(o_.pipeline, std::memory_order_relaxed);
+                for (unsigned i = 0; i < size; ++i) tally.latencies.record(ns);
+                if (!replies) tally.errors[replies.error_value().kind] += size;
+                tally.done.fetch_add(size, std::memory_order_relaxed);
             }
         }
     }
