@@ -44,7 +44,9 @@ namespace respcache::net {
 void PrintTo(const connection_options& o, std::ostream* os) {
     *os << to_string(o) << " (password '" << o.password << "')";
 }
-void PrintTo(const endpoint& e, std::ostream* os) { *os << to_string(e); }
+void PrintTo(const endpoint& e, std::ostream* os) {
+    *os << to_string(e);
+}
 
 }  // namespace respcache::net
 
@@ -233,7 +235,9 @@ TEST(ConnectionString, AspireAndAzureStyleStrings) {
 
 // --- URL syntax --------------------------------------------------------------
 
-TEST(ConnectionUrl, HostOnly) { EXPECT_EQ(parse_ok("redis://localhost"), with_endpoint("localhost")); }
+TEST(ConnectionUrl, HostOnly) {
+    EXPECT_EQ(parse_ok("redis://localhost"), with_endpoint("localhost"));
+}
 
 TEST(ConnectionUrl, SchemeIsCaseInsensitive) {
     EXPECT_EQ(parse_ok("REDIS://localhost"), with_endpoint("localhost"));
@@ -354,6 +358,8 @@ TEST(ConnectionString, InvalidInputsNameTheTokenAtFault) {
         {"[::1", "'[::1'", ""},
         {"[::1]x", "'[::1]x'", ""},
         {"[nothex]:1", "'[nothex]:1'", ""},
+        {std::string("0::1\0x]", 7), "'0::1\\x00x]'", ""},
+        {std::string("[::1\0]:1", 8), "'[::1\\x00]:1'", ""},
         {"bad host:1", "'bad host:1'", ""},
         {"/tmp/redis.sock", "!/path", ""},
         {"!", "'!'", ""},
@@ -536,9 +542,9 @@ TEST(ConnectionStringSecrets, QueryParametersAfterThePasswordAreNotShown) {
 }
 
 TEST(ConnectionStringSecrets, UnencodedSlashInPasswordDoesNotLeak) {
-    for (const char* text : {"redis://:se/cret99@h:6379", "redis://u:se?cret99@h",
-                             "redis://u:se#cret99@h", "unix://:se/cret99@/tmp/s",
-                             "unix://:se?cret99@/tmp/s", "redis://u:se/cret99@h/cret99"}) {
+    for (const char* text :
+         {"redis://:se/cret99@h:6379", "redis://u:se?cret99@h", "redis://u:se#cret99@h",
+          "unix://:se/cret99@/tmp/s", "unix://:se?cret99@/tmp/s", "redis://u:se/cret99@h/cret99"}) {
         const auto message = parse_error(text);
         EXPECT_EQ(message.find("cret99"), std::string::npos) << text << ": " << message;
     }
