@@ -42,7 +42,9 @@ std::optional<reply> reply::find(std::string_view key) const noexcept {
     for (auto it = begin(); it != end(); ++it) {
         const reply k = *it;
         ++it;
-        if (k.string() == key) return *it;
+        const bool textual = k.kind() == type::simple_string || k.kind() == type::blob_string ||
+                             k.kind() == type::verbatim_string;
+        if (textual && k.string() == key) return *it;
     }
     return std::nullopt;
 }
@@ -93,9 +95,11 @@ owned_reply::owned_reply() : state_(std::make_unique<state>()) {
     state_->point_storage();
 }
 
-owned_reply::owned_reply(const owned_reply& other)
-    : state_(std::make_unique<state>(*other.state_)), root_(other.root_) {
+owned_reply::owned_reply(const owned_reply& other) : owned_reply() {
+    if (!other.state_) return;
+    *state_ = *other.state_;
     state_->point_storage();
+    root_ = other.root_;
 }
 
 owned_reply& owned_reply::operator=(const owned_reply& other) {

@@ -142,6 +142,37 @@ inline constexpr bool is_type_byte(unsigned char c) noexcept {
             return false;
     }
 }
+
+// The power of ten of the first significant digit of an unsigned decimal that
+// from_chars accepted (e.g. 2 for "123.4", -3 for "0.00123e0", 398 for
+// "1e398"): negative exactly when the magnitude is below 1.
+inline std::int64_t decimal_exponent(const char* p, const char* last) noexcept {
+    std::int64_t integer_digits = 0;  // significant ones: leading zeros skipped
+    std::int64_t fraction_zeros = 0;  // zeros after the point, before the first other digit
+    bool significant = false;
+    for (; p != last && *p >= '0' && *p <= '9'; ++p) {
+        significant = significant || *p != '0';
+        if (significant) ++integer_digits;
+    }
+    if (p != last && *p == '.') {
+        for (++p; p != last && *p >= '0' && *p <= '9'; ++p) {
+            significant = significant || *p != '0';
+            if (!significant) ++fraction_zeros;
+        }
+    }
+    std::int64_t exponent = 0;
+    if (p != last && (*p == 'e' || *p == 'E')) {
+        ++p;
+        const bool negative = p != last && *p == '-';
+        if (p != last && (*p == '-' || *p == '+')) ++p;
+        // Saturate: any exponent this large is out of every range already.
+        for (; p != last && *p >= '0' && *p <= '9'; ++p)
+            if (exponent < (std::int64_t{1} << 40)) exponent = exponent * 10 + (*p - '0');
+        if (negative) exponent = -exponent;
+    }
+    return (integer_digits > 0 ? integer_digits - 1 : -fraction_zeros - 1) + exponent;
+}
+
 }  // namespace detail
 
 inline void parser::reset() noexcept {
@@ -226,8 +257,12 @@ inline bool parser::parse_length(std::string_view text, bool allow_null, bool al
     for (std::size_t i = 0; i < text.size(); ++i) {
         const unsigned digit = static_cast<unsigned char>(text[i]) - unsigned{'0'};
         if (digit > 9) return fail(parse_errc::invalid_length, text.data() + i);
-        // Any length beyond 2^62 is already over every limit; stop growing.
-        if (value > (std::uint64_t{1} << 62)) continue;
+        // Any length beyond 2^62 is already over every limit; stop growing
+        // before value * 10 can wrap around.
+        if (value > (std::uint64_t{1} << 62) / 10) {
+            value = (std::uint64_t{1} << 62) + 1;
+            continue;
+        }
         value = value * 10 + digit;
     }
     out =
@@ -248,9 +283,7 @@ inline bool parser::parse_double(std::string_view text, double& out) {
     // nearest representable one, which is infinity or zero.
     if (ec == std::errc::result_out_of_range) {
         const bool negative = *first == '-';
-        const char* e = static_cast<const char*>(std::memchr(first, 'e', text.size()));
-        if (e == nullptr) e = static_cast<const char*>(std::memchr(first, 'E', text.size()));
-        const bool tiny = e != nullptr && e + 1 < last && e[1] == '-';
+        const bool tiny = detail::decimal_exponent(negative ? first + 1 : first, last) < 0;
         constexpr double inf = std::numeric_limits<double>::infinity();
         out = tiny ? (negative ? -0.0 : 0.0) : (negative ? -inf : inf);
     }

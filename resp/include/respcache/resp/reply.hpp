@@ -131,7 +131,8 @@ class owned_reply {
     owned_reply(const owned_reply& other);
     owned_reply& operator=(const owned_reply& other);
 
-    reply view() const noexcept { return reply(&state_->storage, root_); }
+    // A moved-from owned_reply views a null.
+    reply view() const noexcept { return state_ ? reply(&state_->storage, root_) : reply(); }
     reply operator*() const noexcept { return view(); }
 
   private:
