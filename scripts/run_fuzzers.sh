@@ -7,8 +7,8 @@
 #
 #   scripts/run_fuzzers.sh [SECONDS]
 #
-# Environment: FUZZ_TARGETS (default: every target below), FUZZ_JOBS (build
-# parallelism, default 2), CXX (default clang++).
+# Environment: FUZZ_TARGETS (default: every fuzz/fuzz_*.cpp), FUZZ_JOBS
+# (build parallelism, default 2), CXX (default clang++).
 set -euo pipefail
 
 seconds="${1:-30}"
@@ -21,7 +21,8 @@ esac
 
 top="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 build="$top/build/fuzz"
-targets="${FUZZ_TARGETS:-fuzz_parser fuzz_chunked_vs_whole fuzz_encoder_round_trip}"
+default_targets="$(cd "$top/fuzz" && for f in fuzz_*.cpp; do printf '%s ' "${f%.cpp}"; done)"
+targets="${FUZZ_TARGETS:-$default_targets}"
 jobs="${FUZZ_JOBS:-2}"
 
 CXX="${CXX:-clang++}" cmake -S "$top" -B "$build" -G Ninja \
@@ -82,7 +83,9 @@ for target in $targets; do
         cp -R "$top/fuzz/corpus/$target/." "$corpus/"
     fi
     dict=()
-    [ "$target" != fuzz_encoder_round_trip ] && dict=(-dict="$work/resp.dict")
+    case "$target" in
+        fuzz_parser | fuzz_chunked_vs_whole) dict=(-dict="$work/resp.dict") ;;
+    esac
     echo "== $target: ${seconds}s, corpus copy in $corpus"
     status=0
     "$binary" "$corpus" "${dict[@]}" \

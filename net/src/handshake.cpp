@@ -44,7 +44,8 @@ std::size_t handshake::write_step(std::string& out) {
             std::size_t count = 2;
             if (!options_.password.empty()) {
                 args[count++] = "AUTH";
-                args[count++] = options_.user.empty() ? "default" : options_.user;
+                args[count++] = options_.user.empty() ? std::string_view("default")
+                                                      : std::string_view(options_.user);
                 args[count++] = options_.password;
             }
             if (!options_.client_name.empty()) {

@@ -56,8 +56,7 @@ redis_server::redis_server(settings s) : settings_(std::move(s)) {
     char pattern[] = "/tmp/respcache-redis-XXXXXX";
     directory_ = ::mkdtemp(pattern);
     if (settings_.unix_socket) unix_path_ = directory_ + "/redis.sock";
-    port_ = free_port();
-    start();
+    start_on_a_free_port();
 }
 
 redis_server::~redis_server() {
@@ -75,7 +74,15 @@ std::string redis_server::connection_string() const {
     return s;
 }
 
-void redis_server::start() {
+void redis_server::start_on_a_free_port() {
+    for (int attempt = 0; attempt < 20; ++attempt) {
+        port_ = free_port();
+        if (start()) return;
+    }
+    throw std::runtime_error("redis-server failed to start; see " + directory_ + "/redis.log");
+}
+
+bool redis_server::start() {
     std::vector<std::string> args = {
         "redis-server", "--port",    std::to_string(port_),    "--bind", "127.0.0.1",
         "--save",       "",          "--appendonly",           "no",     "--dir",
@@ -104,36 +111,42 @@ void redis_server::start() {
         std::perror("execvp redis-server");
         ::_exit(127);
     }
-    wait_until_ready();
+    return wait_until_ready();
 }
 
-void redis_server::wait_until_ready() {
+bool redis_server::wait_until_ready() {
+    // Another test may have taken the same free port a moment earlier: only
+    // our own process counts as ready, recognised by its process id.
+    const std::string expected = "process_id:" + std::to_string(pid_);
+    std::string request;
+    if (!settings_.password.empty()) request += encode({"AUTH", settings_.password});
+    request += encode({"INFO", "server"});
     const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(10);
     while (std::chrono::steady_clock::now() < give_up) {
         int status = 0;
         if (::waitpid(pid_, &status, WNOHANG) == pid_) {
             pid_ = -1;
-            throw std::runtime_error("redis-server exited at start-up; see " + directory_ +
-                                     "/redis.log");
+            return false;
         }
         const int fd = connect_loopback(port_);
         if (fd >= 0) {
-            const std::string ping = encode({"PING"});
-            char reply[64] = {};
-            if (::write(fd, ping.data(), ping.size()) > 0) {
+            std::string reply;
+            if (::write(fd, request.data(), request.size()) > 0) {
+                char buffer[8192];
                 pollfd p{fd, POLLIN, 0};
-                if (::poll(&p, 1, 500) > 0 && ::read(fd, reply, sizeof reply - 1) > 0 &&
-                    (std::strncmp(reply, "+PONG", 5) == 0 ||
-                     std::strncmp(reply, "-NOAUTH", 7) == 0)) {
-                    ::close(fd);
-                    return;
+                while (reply.find(expected) == std::string::npos && ::poll(&p, 1, 300) > 0) {
+                    const ssize_t n = ::read(fd, buffer, sizeof buffer);
+                    if (n <= 0) break;
+                    reply.append(buffer, static_cast<std::size_t>(n));
                 }
             }
             ::close(fd);
+            if (reply.find(expected) != std::string::npos) return true;
         }
         std::this_thread::sleep_for(std::chrono::milliseconds(10));
     }
-    throw std::runtime_error("redis-server did not answer PING within 10 s");
+    throw std::runtime_error("redis-server did not answer within 10 s; see " + directory_ +
+                             "/redis.log");
 }
 
 void redis_server::kill() {
@@ -153,7 +166,7 @@ void redis_server::resume() {
 
 void redis_server::restart() {
     kill();
-    start();
+    if (!start()) throw std::runtime_error("redis-server did not restart on its port");
 }
 
 std::string redis_server::raw_command(const std::vector<std::string>& args) const {

@@ -61,8 +61,9 @@ class redis_server {
     std::string raw_command(const std::vector<std::string>& args) const;
 
   private:
-    void start();
-    void wait_until_ready();
+    void start_on_a_free_port();
+    bool start();             // false: the process exited (its port was taken)
+    bool wait_until_ready();
 
     settings settings_;
     std::uint16_t port_ = 0;

@@ -1,0 +1,85 @@
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "respcache/cache/distributed_cache.hpp"
+#include "respcache/cache/telemetry.hpp"
+#include "respcache/net/connection_options.hpp"
+#include "respcache/net/multiplexer.hpp"
+
+namespace respcache::cache {
+
+namespace detail {
+struct redis_cache_state;
+}
+
+struct redis_cache_options {
+    // Prefix of every key, joined without a separator (RedisCacheOptions.InstanceName).
+    std::string instance_name;
+    // Receives one event per command; null: no events (tracing disabled).
+    std::shared_ptr<command_observer> observer;
+};
+
+// An entry as stored, read without re-arming it: the hash fields as they
+// are (nullopt: field absent) and the key's TTL.
+struct stored_entry {
+    std::optional<std::string> absexp;  // .NET ticks, UTC; "-1": none
+    std::optional<std::string> sldexp;  // ticks; "-1": none
+    std::optional<std::string> data;
+    std::optional<std::chrono::milliseconds> ttl;  // nullopt: the key never expires
+
+    // The fields parsed; nullopt when "-1", absent or not a number.
+    std::optional<std::chrono::system_clock::time_point> absolute_expiration() const;
+    std::optional<ticks> sliding_expiration() const;
+};
+
+// The cache on a Redis server (or any RESP server with Lua scripting), in
+// the storage format of .NET's RedisCache: one hash per entry with the
+// fields absexp, sldexp and data, under instance_name + key, in the
+// connection's default database. A .NET service and this cache share entries.
+//
+// Where .NET falls short this cache does better while keeping the format:
+// set writes the hash and its TTL atomically (one script: HSET with PEXPIRE,
+// or PERSIST when the entry never expires), TTLs keep their milliseconds,
+// and get and refresh read the hash and re-arm a sliding entry in one round
+// trip (one script computing the TTL exactly as .NET's second command would).
+class redis_cache final : public distributed_cache {
+  public:
+    // Opens a multiplexer of its own.
+    static result<std::shared_ptr<redis_cache>> connect(const net::connection_options& connection,
+                                                        redis_cache_options options = {});
+    // On an existing multiplexer, which other caches and callers may share.
+    explicit redis_cache(std::shared_ptr<net::multiplexer> connection,
+                         redis_cache_options options = {});
+    ~redis_cache() override;
+
+    const std::shared_ptr<net::multiplexer>& connection() const noexcept { return connection_; }
+    const std::string& instance_name() const noexcept;
+
+    // The stored fields and TTL of an entry, in one round trip, without
+    // re-arming it; nullopt when the key does not exist.
+    result<std::optional<stored_entry>> inspect(std::string_view key);
+
+    metrics_snapshot metrics() const override;
+
+  private:
+    get_result do_get(std::string_view key) override;
+    result<void> do_set(std::string_view key, std::string_view value,
+                        const entry_options& options) override;
+    result<void> do_refresh(std::string_view key) override;
+    result<void> do_remove(std::string_view key) override;
+    void do_async_get(std::string_view key, get_handler done) override;
+    void do_async_set(std::string_view key, std::string_view value, const entry_options& options,
+                      done_handler done) override;
+    void do_async_refresh(std::string_view key, done_handler done) override;
+    void do_async_remove(std::string_view key, done_handler done) override;
+
+    std::shared_ptr<net::multiplexer> connection_;
+    std::shared_ptr<detail::redis_cache_state> state_;  // shared with asynchronous completions
+};
+
+}  // namespace respcache::cache

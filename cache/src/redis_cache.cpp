@@ -1,0 +1,434 @@
+#include "respcache/cache/redis_cache.hpp"
+
+#include <cassert>
+#include <charconv>
+
+#include "sha1.hpp"
+
+namespace respcache::cache {
+
+namespace {
+
+using steady = std::chrono::steady_clock;
+using clock = std::chrono::system_clock;
+
+// get (ARGV[2] == "1": with the data) and refresh (without). KEYS[1]: the
+// key; ARGV[1]: the caller's time in .NET ticks, the clock .NET compares
+// absexp with. The TTL is the one .NET's second command would set,
+// min(absexp - now, sldexp) in whole milliseconds (StackExchange.Redis
+// truncates a TimeSpan to milliseconds for PEXPIRE); where that is not
+// positive .NET's PEXPIRE deletes the key, and so does this script.
+constexpr std::string_view read_script_text = R"lua(
+local fields
+if ARGV[2] == '1' then
+  fields = redis.call('HMGET', KEYS[1], 'absexp', 'sldexp', 'data')
+else
+  fields = redis.call('HMGET', KEYS[1], 'absexp', 'sldexp')
+end
+local sliding = fields[2]
+if not sliding or sliding == '-1' then
+  return fields
+end
+-- Ticks pass 2^53, beyond which Lua 5.1's numbers are not exact: split each
+-- into whole milliseconds and the ticks below them, which both are.
+local function split(text)
+  local n = string.len(text)
+  if n <= 4 then
+    return 0, tonumber(text)
+  end
+  return tonumber(string.sub(text, 1, n - 4)), tonumber(string.sub(text, n - 3))
+end
+local ttl = split(sliding)
+local absolute = fields[1]
+if absolute and absolute ~= '-1' then
+  local absolute_ms, absolute_rest = split(absolute)
+  local now_ms, now_rest = split(ARGV[1])
+  local left = absolute_ms - now_ms
+  if absolute_rest < now_rest then
+    left = left - 1
+  end
+  if left < ttl then
+    ttl = left
+  end
+end
+if ttl <= 0 then
+  redis.call('DEL', KEYS[1])
+  return false
+end
+redis.call('PEXPIRE', KEYS[1], string.format('%d', ttl))
+return fields
+)lua";
+
+// set. KEYS[1]: the key; ARGV: absexp, sldexp, data, TTL in milliseconds or
+// -1 for none. One script, so the hash never exists without its TTL and an
+// entry replacing one that expired loses the old TTL.
+constexpr std::string_view set_script_text = R"lua(
+redis.call('HSET', KEYS[1], 'absexp', ARGV[1], 'sldexp', ARGV[2], 'data', ARGV[3])
+if ARGV[4] == '-1' then
+  redis.call('PERSIST', KEYS[1])
+else
+  redis.call('PEXPIRE', KEYS[1], ARGV[4])
+end
+return 1
+)lua";
+
+struct script {
+    std::string_view text;
+    std::string sha;
+};
+
+const script& read_script() {
+    static const script s{read_script_text, detail::sha1_hex(read_script_text)};
+    return s;
+}
+
+const script& set_script() {
+    static const script s{set_script_text, detail::sha1_hex(set_script_text)};
+    return s;
+}
+
+bool is_noscript(const error& e) {
+    return e.kind == error_kind::server_reply && e.message.starts_with("NOSCRIPT");
+}
+
+// Lua's false becomes a null reply; a RESP3 boolean false is accepted too.
+bool is_nil(const resp::reply& r) {
+    return r.is_null() || (r.kind() == resp::type::boolean && !r.boolean());
+}
+
+std::string now_in_ticks() {
+    return std::to_string(to_dotnet_ticks(clock::now()));
+}
+
+net::call_options read_call() {
+    net::call_options o;
+    // Running the read script twice re-arms the TTL twice, to the same end.
+    o.retry_safe = true;
+    return o;
+}
+
+// The arguments of the set script for an entry set at `now`.
+struct set_arguments {
+    std::string absexp;
+    std::string sldexp;
+    std::string ttl_ms;
+
+    set_arguments(const expiration& e, clock::time_point now)
+        : absexp(e.absolute ? std::to_string(to_dotnet_ticks(*e.absolute)) : "-1"),
+          sldexp(e.sliding ? std::to_string(e.sliding->count()) : "-1"),
+          ttl_ms("-1") {
+        if (const auto lifetime = e.lifetime(now)) {
+            // Validation made every duration positive, so only truncation
+            // to milliseconds can make this 0, and PEXPIRE 0 would delete
+            // the entry being written.
+            const auto ms = std::chrono::floor<std::chrono::milliseconds>(*lifetime).count();
+            ttl_ms = std::to_string(ms > 0 ? ms : 1);
+        }
+    }
+};
+
+std::optional<std::int64_t> parse_ticks(const std::optional<std::string>& field) {
+    if (!field) return std::nullopt;
+    std::int64_t value = 0;
+    const auto [end, ec] = std::from_chars(field->data(), field->data() + field->size(), value);
+    if (ec != std::errc() || end != field->data() + field->size() || value == -1)
+        return std::nullopt;
+    return value;
+}
+
+std::optional<std::string> text_of(const resp::reply& r) {
+    if (is_nil(r)) return std::nullopt;
+    return std::string(r.string());
+}
+
+error unexpected(std::string_view what, const resp::reply& r) {
+    return error{error_kind::protocol, std::string(what) + ": unexpected " +
+                                           std::string(resp::to_string(r.kind())) + " reply"};
+}
+
+}  // namespace
+
+namespace detail {
+
+struct redis_cache_state {
+    std::string prefix;
+    std::shared_ptr<command_observer> observer;
+    std::string server_address;
+    std::uint16_t server_port = 0;
+    std::atomic<std::uint64_t> hits{0}, misses{0}, commands{0}, errors{0};
+    latency_histogram latency;
+
+    std::string key(std::string_view k) const {
+        std::string full;
+        full.reserve(prefix.size() + k.size());
+        full.append(prefix).append(k);
+        return full;
+    }
+
+    void record(std::string_view cache_operation, std::string_view command,
+                steady::time_point start, const error* failure) {
+        const auto duration = steady::now() - start;
+        commands.fetch_add(1, std::memory_order_relaxed);
+        if (failure) errors.fetch_add(1, std::memory_order_relaxed);
+        latency.record(duration);
+        if (!observer) return;
+        command_event event;
+        event.operation_name = command;
+        event.cache_operation = cache_operation;
+        event.server_address = server_address;
+        event.server_port = server_port;
+        event.duration = duration;
+        event.failure = failure;
+        observer->on_command(event);
+    }
+
+    // The outcome of an asynchronous command, recorded, error replies made errors.
+    result<resp::reply> finish(std::string_view cache_operation, std::string_view command,
+                               steady::time_point start, result<resp::reply> r) {
+        if (r && r->is_error()) r = error{error_kind::server_reply, std::string(r->string())};
+        record(cache_operation, command, start, r ? nullptr : &r.error_value());
+        return r;
+    }
+
+    distributed_cache::get_result read_value(const resp::reply& r) {
+        if (!is_nil(r) && r.kind() != resp::type::array) return unexpected("get", r);
+        if (is_nil(r) || r.size() < 3 || is_nil(r[2])) {
+            misses.fetch_add(1, std::memory_order_relaxed);
+            return std::optional<std::string>();
+        }
+        hits.fetch_add(1, std::memory_order_relaxed);
+        return std::optional<std::string>(std::string(r[2].string()));
+    }
+
+    // EVALSHA; EVAL when the server no longer has the script (restarted, or
+    // SCRIPT FLUSH), which also puts it back.
+    template <class... Args>
+    result<resp::owned_reply> eval(net::multiplexer& connection, const script& s,
+                                   std::string_view cache_operation, const net::call_options& o,
+                                   const std::string& key, const Args&... args) {
+        auto start = steady::now();
+        auto r = connection.call(o, "EVALSHA", s.sha, 1, key, args...);
+        record(cache_operation, "EVALSHA", start, r ? nullptr : &r.error_value());
+        if (r || !is_noscript(r.error_value())) return r;
+        start = steady::now();
+        r = connection.call(o, "EVAL", s.text, 1, key, args...);
+        record(cache_operation, "EVAL", start, r ? nullptr : &r.error_value());
+        return r;
+    }
+
+    // eval() without blocking: `done` gets the final outcome on the I/O
+    // thread. The multiplexer outlives every completion it runs (its
+    // destructor joins the I/O thread), so a plain pointer to it is safe in
+    // one, and owning it there could destroy it on its own I/O thread.
+    template <class... Args>
+    static void eval_async(const std::shared_ptr<redis_cache_state>& self,
+                           net::multiplexer& connection, const script& s,
+                           std::string_view cache_operation, const net::call_options& o,
+                           std::function<void(result<resp::reply>)> done, std::string key,
+                           Args... args) {
+        const auto start = steady::now();
+        connection.async_call(
+            o,
+            [self, connection = &connection, &s, cache_operation, o, done, key, args...,
+             start](result<resp::reply> r) {
+                auto first = self->finish(cache_operation, "EVALSHA", start, std::move(r));
+                if (first || !is_noscript(first.error_value())) {
+                    done(std::move(first));
+                    return;
+                }
+                // From the I/O thread: async_call waits only while the
+                // request queue is full, and then no longer than the timeout.
+                const auto again = steady::now();
+                connection->async_call(
+                    o,
+                    [self, cache_operation, done, again](result<resp::reply> retried) {
+                        done(self->finish(cache_operation, "EVAL", again, std::move(retried)));
+                    },
+                    "EVAL", s.text, 1, key, args...);
+            },
+            "EVALSHA", s.sha, 1, key, args...);
+    }
+};
+
+}  // namespace detail
+
+std::optional<clock::time_point> stored_entry::absolute_expiration() const {
+    const auto value = parse_ticks(absexp);
+    if (!value) return std::nullopt;
+    return from_dotnet_ticks(*value);
+}
+
+std::optional<ticks> stored_entry::sliding_expiration() const {
+    const auto value = parse_ticks(sldexp);
+    if (!value) return std::nullopt;
+    return ticks(*value);
+}
+
+result<std::shared_ptr<redis_cache>> redis_cache::connect(const net::connection_options& connection,
+                                                          redis_cache_options options) {
+    auto opened = net::multiplexer::connect(connection);
+    if (!opened) return opened.error_value();
+    return std::make_shared<redis_cache>(std::move(*opened), std::move(options));
+}
+
+redis_cache::redis_cache(std::shared_ptr<net::multiplexer> connection, redis_cache_options options)
+    : connection_(std::move(connection)), state_(std::make_shared<detail::redis_cache_state>()) {
+    assert(connection_);
+    state_->prefix = std::move(options.instance_name);
+    state_->observer = std::move(options.observer);
+    const auto& endpoints = connection_->options().endpoints;
+    if (!endpoints.empty()) {
+        const net::endpoint& first = endpoints.front();
+        state_->server_address = first.is_unix_socket ? first.path : first.host;
+        state_->server_port = first.is_unix_socket ? 0 : first.port;
+    }
+}
+
+redis_cache::~redis_cache() = default;
+
+const std::string& redis_cache::instance_name() const noexcept {
+    return state_->prefix;
+}
+
+distributed_cache::get_result redis_cache::do_get(std::string_view key) {
+    auto r = state_->eval(*connection_, read_script(), "get", read_call(), state_->key(key),
+                          now_in_ticks(), "1");
+    if (!r) return r.error_value();
+    return state_->read_value(r->view());
+}
+
+result<void> redis_cache::do_refresh(std::string_view key) {
+    auto r = state_->eval(*connection_, read_script(), "refresh", read_call(), state_->key(key),
+                          now_in_ticks(), "0");
+    if (!r) return r.error_value();
+    return {};
+}
+
+result<void> redis_cache::do_set(std::string_view key, std::string_view value,
+                                 const entry_options& options) {
+    const auto now = clock::now();
+    auto resolved = resolve(options, now);
+    if (!resolved) return resolved.error_value();
+    const set_arguments a(*resolved, now);
+    auto r = state_->eval(*connection_, set_script(), "set", {}, state_->key(key), a.absexp,
+                          a.sldexp, value, a.ttl_ms);
+    if (!r) return r.error_value();
+    return {};
+}
+
+result<void> redis_cache::do_remove(std::string_view key) {
+    const auto start = steady::now();
+    auto r = connection_->call("DEL", state_->key(key));
+    state_->record("remove", "DEL", start, r ? nullptr : &r.error_value());
+    if (!r) return r.error_value();
+    return {};
+}
+
+void redis_cache::do_async_get(std::string_view key, get_handler done) {
+    detail::redis_cache_state::eval_async(
+        state_, *connection_, read_script(), "get", read_call(),
+        [state = state_, done = std::move(done)](result<resp::reply> r) {
+            if (!r)
+                done(r.error_value());
+            else
+                done(state->read_value(*r));
+        },
+        state_->key(key), now_in_ticks(), std::string("1"));
+}
+
+void redis_cache::do_async_refresh(std::string_view key, done_handler done) {
+    detail::redis_cache_state::eval_async(
+        state_, *connection_, read_script(), "refresh", read_call(),
+        [done = std::move(done)](result<resp::reply> r) {
+            if (!r)
+                done(r.error_value());
+            else
+                done({});
+        },
+        state_->key(key), now_in_ticks(), std::string("0"));
+}
+
+void redis_cache::do_async_set(std::string_view key, std::string_view value,
+                               const entry_options& options, done_handler done) {
+    const auto now = clock::now();
+    auto resolved = resolve(options, now);
+    if (!resolved) {
+        done(resolved.error_value());
+        return;
+    }
+    set_arguments a(*resolved, now);
+    detail::redis_cache_state::eval_async(
+        state_, *connection_, set_script(), "set", {},
+        [done = std::move(done)](result<resp::reply> r) {
+            if (!r)
+                done(r.error_value());
+            else
+                done({});
+        },
+        state_->key(key), std::move(a.absexp), std::move(a.sldexp), std::string(value),
+        std::move(a.ttl_ms));
+}
+
+void redis_cache::do_async_remove(std::string_view key, done_handler done) {
+    const auto start = steady::now();
+    connection_->async_call(
+        [state = state_, done = std::move(done), start](result<resp::reply> r) {
+            auto outcome = state->finish("remove", "DEL", start, std::move(r));
+            if (!outcome)
+                done(outcome.error_value());
+            else
+                done({});
+        },
+        "DEL", state_->key(key));
+}
+
+result<std::optional<stored_entry>> redis_cache::inspect(std::string_view key) {
+    const std::string full = state_->key(key);
+    net::command_batch batch;
+    batch.add("HMGET", full, "absexp", "sldexp", "data").add("PTTL", full);
+    const auto start = steady::now();
+    auto replies = connection_->execute(batch);
+    if (!replies) {
+        state_->record("inspect", "HMGET", start, &replies.error_value());
+        state_->record("inspect", "PTTL", start, &replies.error_value());
+        return replies.error_value();
+    }
+    std::optional<error> failures[2];
+    for (std::size_t i = 0; i < 2; ++i) {
+        const resp::reply r = (*replies)[i].view();
+        if (r.is_error()) failures[i] = error{error_kind::server_reply, std::string(r.string())};
+    }
+    state_->record("inspect", "HMGET", start, failures[0] ? &*failures[0] : nullptr);
+    state_->record("inspect", "PTTL", start, failures[1] ? &*failures[1] : nullptr);
+    for (const auto& f : failures)
+        if (f) return *f;
+
+    const resp::reply fields = (*replies)[0].view();
+    const resp::reply pttl = (*replies)[1].view();
+    if (fields.kind() != resp::type::array || fields.size() != 3)
+        return unexpected("HMGET", fields);
+    if (pttl.kind() != resp::type::integer) return unexpected("PTTL", pttl);
+    if (pttl.integer() == -2) return std::optional<stored_entry>();
+    stored_entry e;
+    e.absexp = text_of(fields[0]);
+    e.sldexp = text_of(fields[1]);
+    e.data = text_of(fields[2]);
+    if (pttl.integer() >= 0) e.ttl = std::chrono::milliseconds(pttl.integer());
+    return std::optional<stored_entry>(std::move(e));
+}
+
+metrics_snapshot redis_cache::metrics() const {
+    metrics_snapshot m;
+    m.hits = state_->hits.load(std::memory_order_relaxed);
+    m.misses = state_->misses.load(std::memory_order_relaxed);
+    m.commands = state_->commands.load(std::memory_order_relaxed);
+    m.errors = state_->errors.load(std::memory_order_relaxed);
+    m.latency = state_->latency.snapshot();
+    const auto connection = connection_->snapshot();
+    m.bytes_written = connection.bytes_written;
+    m.bytes_read = connection.bytes_read;
+    m.reconnects = connection.reconnects;
+    return m;
+}
+
+}  // namespace respcache::cache
