@@ -33,8 +33,10 @@ int connect_loopback(std::uint16_t port) {
 }
 
 std::string encode(const std::vector<std::string>& args) {
-    std::string out = "*" + std::to_string(args.size()) + "\r\n";
-    for (const auto& a : args) out += "$" + std::to_string(a.size()) + "\r\n" + a + "\r\n";
+    std::string out;
+    out.append("*").append(std::to_string(args.size())).append("\r\n");
+    for (const auto& a : args)
+        out.append("$").append(std::to_string(a.size())).append("\r\n").append(a).append("\r\n");
     return out;
 }
 

@@ -205,7 +205,10 @@ class bench_run {
             for (const auto& [kind, count] : errors) {
                 if (!first) out += ',';
                 first = false;
-                out += "\"" + std::string(to_string(kind)) + "\":" + std::to_string(count);
+                out.append("\"")
+                    .append(to_string(kind))
+                    .append("\":")
+                    .append(std::to_string(count));
             }
             std::snprintf(line, sizeof line,
                           "},\"threads\":%u,\"mode\":\"%s\",\"workload\":\"%s\",\"data_size\":%zu,"
@@ -228,9 +231,9 @@ class bench_run {
                           us(0.5), us(0.9), us(0.99), us(0.999),
                           static_cast<double>(all.max()) / 1000.0);
             out += line;
-            out += "  errors       " + std::to_string(error_count);
+            out.append("  errors       ").append(std::to_string(error_count));
             for (const auto& [kind, count] : errors)
-                out += "  " + std::string(to_string(kind)) + "=" + std::to_string(count);
+                out.append("  ").append(to_string(kind)).append("=").append(std::to_string(count));
             out += '\n';
         }
         std::fwrite(out.data(), 1, out.size(), stdout);

@@ -16,6 +16,8 @@ constexpr std::string_view usage =
     "      send one command and print its reply\n"
     "  bench [--connection STR] [--workload get|set|mixed] [--threads N] [--mode M] ...\n"
     "      load a server through the multiplexer; bench --help lists every option\n"
+    "  host [--port N] [--password P|--no-password] [--data DIR] [-- COMMAND ARG...]\n"
+    "      run a local server for COMMAND with ConnectionStrings__cache set\n"
     "\n"
     "The connection string comes from --connection or ConnectionStrings__cache.\n";
 
@@ -43,6 +45,7 @@ int main(int argc, char** argv) {
     if (command == "decode") return respcache::tools::run_decode(rest);
     if (command == "call") return respcache::tools::run_call(rest);
     if (command == "bench") return respcache::tools::run_bench(rest);
+    if (command == "host") return respcache::tools::run_host(rest);
     std::fprintf(stderr, "respcache: unknown command '%.*s'\n\n%s",
                  static_cast<int>(command.size()), command.data(), usage.data());
     return respcache::tools::exit_usage;

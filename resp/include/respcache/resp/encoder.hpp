@@ -18,7 +18,7 @@ inline void append_array_header(std::string& out, std::size_t count) {
     char digits[24];
     const auto r = std::to_chars(digits, digits + sizeof digits, count);
     out.push_back('*');
-    out.append(digits, r.ptr);
+    out.append(digits, static_cast<std::size_t>(r.ptr - digits));
     out.append("\r\n", 2);
 }
 
@@ -26,7 +26,7 @@ inline void append_blob(std::string& out, std::string_view bytes) {
     char digits[24];
     const auto r = std::to_chars(digits, digits + sizeof digits, bytes.size());
     out.push_back('$');
-    out.append(digits, r.ptr);
+    out.append(digits, static_cast<std::size_t>(r.ptr - digits));
     out.append("\r\n", 2);
     out.append(bytes);
     out.append("\r\n", 2);

@@ -1,0 +1,69 @@
+#include <gtest/gtest.h>
+#include <stdlib.h>
+#include <sys/wait.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <string>
+
+#include "redis_server.hpp"
+
+namespace {
+
+struct run_result {
+    int status;
+    std::string out;
+};
+
+run_result run(const std::string& command_line) {
+    run_result r{-1, {}};
+    FILE* pipe = ::popen(command_line.c_str(), "r");
+    if (pipe == nullptr) return r;
+    char buffer[4096];
+    std::size_t n = 0;
+    while ((n = std::fread(buffer, 1, sizeof buffer, pipe)) > 0) r.out.append(buffer, n);
+    const int status = ::pclose(pipe);
+    r.status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    return r;
+}
+
+const std::string tool = RESPCACHE_EXECUTABLE;
+
+TEST(RespcacheHost, RunsTheCommandWithTheConnectionStringAndPassesItsStatus) {
+    const auto r = run(tool + " host -- sh -c '" + tool + " call SET k v && " + tool +
+                       " call GET k && echo \"$ConnectionStrings__cache\"; exit 7'");
+    EXPECT_EQ(r.status, 7);
+    EXPECT_EQ(r.out.rfind("OK\n\"v\"\n127.0.0.1:", 0), 0u) << r.out;
+    EXPECT_NE(r.out.find(",password="), std::string::npos) << "a password is generated";
+}
+
+TEST(RespcacheHost, NameAndNoPasswordShapeTheVariable) {
+    const auto r =
+        run(tool + " host --no-password --name chat -- sh -c 'echo \"$ConnectionStrings__chat\"'");
+    EXPECT_EQ(r.status, 0);
+    EXPECT_EQ(r.out.rfind("127.0.0.1:", 0), 0u) << r.out;
+    EXPECT_EQ(r.out.find("password"), std::string::npos) << r.out;
+}
+
+TEST(RespcacheHost, DataDirectoryKeepsEntriesAcrossRuns) {
+    char pattern[] = "/tmp/respcache-host-test-XXXXXX";
+    const std::string dir = ::mkdtemp(pattern);
+    const std::string host = tool + " host --password pw --data " + dir + " -- ";
+    EXPECT_EQ(run(host + tool + " call SET survivor yes").out, "OK\n");
+    EXPECT_EQ(run(host + tool + " call GET survivor").out, "\"yes\"\n");
+    std::filesystem::remove_all(dir);
+}
+
+TEST(RespcacheHost, ClearErrorsForAMissingServerOrATakenPort) {
+    const auto missing = run(tool + " host --server no-such-server -- true 2>&1");
+    EXPECT_EQ(missing.status, 3);
+    EXPECT_NE(missing.out.find("apt-get install redis-server"), std::string::npos) << missing.out;
+
+    respcache::testing::redis_server server;
+    const auto taken =
+        run(tool + " host --port " + std::to_string(server.port()) + " -- true 2>&1");
+    EXPECT_EQ(taken.status, 3);
+    EXPECT_NE(taken.out.find("is taken"), std::string::npos) << taken.out;
+}
+
+}  // namespace

@@ -1,0 +1,333 @@
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <charconv>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "respcache/net/connection.hpp"
+#include "respcache/net/connection_string.hpp"
+#include "subcommands.hpp"
+
+namespace respcache::tools {
+
+namespace {
+
+using namespace std::chrono_literals;
+
+constexpr std::string_view host_usage =
+    "usage: respcache host [options] [-- COMMAND ARG...]\n"
+    "  --server BINARY         redis-server (default) or valkey-server\n"
+    "  --port N                listen on 127.0.0.1:N (default: a free port)\n"
+    "  --password P            require this password (default: a generated one)\n"
+    "  --no-password           require none\n"
+    "  --data DIR              keep the data in DIR across runs (RDB snapshots)\n"
+    "  --persistence S:C       snapshot after S seconds if C keys changed (default 60:1)\n"
+    "  --name NAME             set ConnectionStrings__NAME (default cache)\n"
+    "Starts the server, waits until it answers PING, runs COMMAND with\n"
+    "ConnectionStrings__NAME set, then stops the server and exits with COMMAND's\n"
+    "status. Without COMMAND it prints the connection string and runs until\n"
+    "interrupted.\n";
+
+struct host_options {
+    std::string server = "redis-server";
+    std::uint16_t port = 0;
+    std::optional<std::string> password;  // empty optional: generate
+    bool no_password = false;
+    std::string data;
+    std::string persistence = "60:1";
+    std::string name = "cache";
+    std::vector<std::string> command;
+};
+
+int host_error(const std::string& message) {
+    std::fprintf(stderr, "respcache host: %s\n", message.c_str());
+    return exit_failure;
+}
+
+std::optional<std::string> find_in_path(const std::string& program) {
+    if (program.find('/') != std::string::npos)
+        return ::access(program.c_str(), X_OK) == 0 ? std::optional(program) : std::nullopt;
+    const char* path = std::getenv("PATH");
+    std::string_view dirs = path ? path : "/usr/local/bin:/usr/bin:/bin";
+    while (!dirs.empty()) {
+        const auto colon = dirs.find(':');
+        const std::string candidate = std::string(dirs.substr(0, colon)) + "/" + program;
+        if (::access(candidate.c_str(), X_OK) == 0) return candidate;
+        dirs = colon == std::string_view::npos ? std::string_view() : dirs.substr(colon + 1);
+    }
+    return std::nullopt;
+}
+
+// Binds 127.0.0.1:port (0: any free one) to learn whether it is free.
+std::optional<std::uint16_t> reserve_port(std::uint16_t port) {
+    const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_port = htons(port);
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    const bool bound = ::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0;
+    socklen_t size = sizeof address;
+    ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &size);
+    ::close(fd);
+    if (!bound) return std::nullopt;
+    return ntohs(address.sin_port);
+}
+
+std::string generate_password() {
+    unsigned char bytes[16] = {};
+    const int fd = ::open("/dev/urandom", O_RDONLY | O_CLOEXEC);
+    if (fd >= 0) {
+        [[maybe_unused]] const ssize_t n = ::read(fd, bytes, sizeof bytes);
+        ::close(fd);
+    }
+    static constexpr char hex[] = "0123456789abcdef";
+    std::string password;
+    for (const unsigned char b : bytes) {
+        password.push_back(hex[b >> 4]);
+        password.push_back(hex[b & 0xf]);
+    }
+    return password;
+}
+
+std::optional<std::string> parse_host_options(std::span<const std::string_view> args,
+                                              host_options& o) {
+    for (std::size_t i = 0; i < args.size(); ++i) {
+        const std::string_view flag = args[i];
+        if (flag == "--") {
+            for (++i; i < args.size(); ++i) o.command.emplace_back(args[i]);
+            break;
+        }
+        if (flag == "--no-password") {
+            o.no_password = true;
+            continue;
+        }
+        if (i + 1 >= args.size()) return "option " + std::string(flag) + " needs a value";
+        const std::string value(args[++i]);
+        if (flag == "--server") {
+            o.server = value;
+        } else if (flag == "--port") {
+            unsigned port = 0;
+            const auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), port);
+            if (ec != std::errc() || end != value.data() + value.size() || port == 0 ||
+                port > 65535)
+                return "bad port '" + value + "'";
+            o.port = static_cast<std::uint16_t>(port);
+        } else if (flag == "--password") {
+            if (value.empty()) return "--password needs a value (or use --no-password)";
+            o.password = value;
+        } else if (flag == "--data") {
+            o.data = value;
+        } else if (flag == "--persistence") {
+            const auto colon = value.find(':');
+            unsigned a = 0, b = 0;
+            const char* v = value.data();
+            if (colon == std::string::npos || std::from_chars(v, v + colon, a).ptr != v + colon ||
+                std::from_chars(v + colon + 1, v + value.size(), b).ptr != v + value.size())
+                return "bad --persistence '" + value + "' (want SECONDS:CHANGES)";
+            o.persistence = value;
+        } else if (flag == "--name") {
+            if (value.empty()) return "--name needs a value";
+            o.name = value;
+        } else {
+            return "unknown option '" + std::string(flag) + "'";
+        }
+    }
+    if (o.no_password && o.password) return "--password and --no-password exclude each other";
+    return std::nullopt;
+}
+
+class server_process {
+  public:
+    ~server_process() { stop(); }
+
+    std::optional<std::string> start(const std::string& binary, const host_options& o,
+                                     std::uint16_t port, const std::string& password) {
+        std::string dir = o.data;
+        if (dir.empty()) {
+            char pattern[] = "/tmp/respcache-host-XXXXXX";
+            if (::mkdtemp(pattern) == nullptr) return "cannot create a temporary directory";
+            dir = temporary_dir_ = pattern;
+        } else {
+            std::error_code ec;
+            std::filesystem::create_directories(dir, ec);
+            if (ec) return "cannot create " + dir + ": " + ec.message();
+        }
+        log_ = dir + "/server.log";
+        std::string save = "";
+        if (!o.data.empty()) {
+            save = o.persistence;
+            save[save.find(':')] = ' ';
+        }
+        std::vector<std::string> args = {
+            binary,   "--port", std::to_string(port), "--bind", "127.0.0.1", "--dir", dir,
+            "--save", save,     "--appendonly",       "no",     "--logfile", log_};
+        if (!password.empty()) args.insert(args.end(), {"--requirepass", password});
+        std::vector<char*> argv;
+        for (auto& a : args) argv.push_back(a.data());
+        argv.push_back(nullptr);
+        pid_ = ::fork();
+        if (pid_ == 0) {
+            ::setpgid(0, 0);  // Ctrl-C reaches us, and we stop the server cleanly
+            ::execv(binary.c_str(), argv.data());
+            ::_exit(127);
+        }
+        if (pid_ < 0) return std::string("fork: ") + std::strerror(errno);
+        return std::nullopt;
+    }
+
+    bool exited() {
+        int status = 0;
+        if (pid_ > 0 && ::waitpid(pid_, &status, WNOHANG) == pid_) {
+            pid_ = -1;
+            return true;
+        }
+        return pid_ <= 0;
+    }
+
+    // SIGTERM makes the server save (when persistence is on) and exit.
+    void stop() {
+        if (pid_ > 0) {
+            ::kill(pid_, SIGTERM);
+            const auto give_up = std::chrono::steady_clock::now() + 15s;
+            while (!exited() && std::chrono::steady_clock::now() < give_up)
+                std::this_thread::sleep_for(20ms);
+            if (pid_ > 0) {
+                ::kill(pid_, SIGKILL);
+                ::waitpid(pid_, nullptr, 0);
+                pid_ = -1;
+            }
+        }
+        if (!temporary_dir_.empty()) {
+            std::error_code ignored;
+            std::filesystem::remove_all(temporary_dir_, ignored);
+            temporary_dir_.clear();
+        }
+    }
+
+    const std::string& log() const { return log_; }
+
+  private:
+    pid_t pid_ = -1;
+    std::string temporary_dir_;
+    std::string log_;
+};
+
+std::string log_tail(const std::string& path) {
+    std::string text;
+    if (FILE* f = std::fopen(path.c_str(), "r")) {
+        char buffer[4096];
+        std::size_t n = 0;
+        while ((n = std::fread(buffer, 1, sizeof buffer, f)) > 0) text.append(buffer, n);
+        std::fclose(f);
+    }
+    return text.size() > 1500 ? text.substr(text.size() - 1500) : text;
+}
+
+int run_child(const std::vector<std::string>& command) {
+    std::vector<std::string> args = command;
+    std::vector<char*> argv;
+    for (auto& a : args) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    const pid_t child = ::fork();
+    if (child == 0) {
+        ::signal(SIGINT, SIG_DFL);
+        ::signal(SIGTERM, SIG_DFL);
+        ::execvp(argv[0], argv.data());
+        std::fprintf(stderr, "respcache host: cannot run '%s': %s\n", argv[0],
+                     std::strerror(errno));
+        ::_exit(127);
+    }
+    int status = 0;
+    while (::waitpid(child, &status, 0) < 0 && errno == EINTR) {
+    }
+    if (WIFEXITED(status)) return WEXITSTATUS(status);
+    if (WIFSIGNALED(status)) return 128 + WTERMSIG(status);
+    return exit_failure;
+}
+
+}  // namespace
+
+int run_host(std::span<const std::string_view> args) {
+    for (const auto a : args) {
+        if (a == "--") break;
+        if (a == "--help" || a == "-h") {
+            std::fputs(host_usage.data(), stdout);
+            return 0;
+        }
+    }
+    host_options o;
+    if (auto problem = parse_host_options(args, o)) {
+        std::fprintf(stderr, "respcache host: %s\n\n%s", problem->c_str(), host_usage.data());
+        return exit_usage;
+    }
+    const auto binary = find_in_path(o.server);
+    if (!binary) {
+        const std::string package =
+            o.server.find("valkey") != std::string::npos ? "valkey-server" : "redis-server";
+        return host_error(o.server + " not found; install it (Debian: apt-get install " + package +
+                          ")");
+    }
+    const auto port = reserve_port(o.port);
+    if (!port) return host_error("port " + std::to_string(o.port) + " is taken");
+    const std::string password = o.no_password ? "" : o.password.value_or(generate_password());
+
+    // Signals end the wait below; the server and COMMAND are stopped in order.
+    sigset_t stop_signals;
+    sigemptyset(&stop_signals);
+    sigaddset(&stop_signals, SIGINT);
+    sigaddset(&stop_signals, SIGTERM);
+    ::signal(SIGINT, SIG_IGN);
+
+    server_process server;
+    if (auto failed = server.start(*binary, o, *port, password)) return host_error(*failed);
+
+    std::string connection_string = "127.0.0.1:" + std::to_string(*port);
+    if (!password.empty()) connection_string += ",password=" + password;
+    auto options = net::parse_connection_string(connection_string);
+    if (!options) return host_error(options.error_value().message);
+    options->connect_timeout = 1000ms;
+    const auto give_up = std::chrono::steady_clock::now() + 20s;
+    for (;;) {
+        if (server.exited())
+            return host_error("the server exited at start-up:\n" + log_tail(server.log()));
+        if (auto ready = net::connection::open(*options); ready && ready->call("PING")) break;
+        if (std::chrono::steady_clock::now() > give_up)
+            return host_error("the server did not answer PING within 20 s");
+        std::this_thread::sleep_for(20ms);
+    }
+
+    const std::string variable = "ConnectionStrings__" + o.name;
+    ::setenv(variable.c_str(), connection_string.c_str(), 1);
+    if (!o.command.empty()) {
+        const int status = run_child(o.command);
+        server.stop();
+        return status;
+    }
+    std::printf("%s=%s\n", variable.c_str(), connection_string.c_str());
+    std::printf("serving on 127.0.0.1:%u until interrupted (Ctrl-C)\n", *port);
+    std::fflush(stdout);
+    ::signal(SIGINT, SIG_DFL);
+    ::pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+    for (;;) {
+        timespec tick{0, 200 * 1000 * 1000};
+        if (::sigtimedwait(&stop_signals, nullptr, &tick) > 0) break;
+        if (server.exited()) return host_error("the server exited:\n" + log_tail(server.log()));
+    }
+    server.stop();
+    return 0;
+}
+
+}  // namespace respcache::tools
