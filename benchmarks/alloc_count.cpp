@@ -23,6 +23,16 @@
 #include <hiredis/hiredis.h>
 #endif
 
+// Under a sanitizer the runtime owns malloc: do not interpose it.
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+#define RESPCACHE_BENCH_SANITIZED 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer) || \
+    __has_feature(memory_sanitizer)
+#define RESPCACHE_BENCH_SANITIZED 1
+#endif
+#endif
+
 namespace respcache::bench {
 
 namespace {
@@ -160,7 +170,7 @@ bool respcache::bench::peer_counter_available() noexcept {
     return installed;
 }
 
-#elif defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+#elif defined(RESPCACHE_BENCH_SANITIZED)
 
 // The sanitizer runtimes own malloc; interposing it here would bypass them.
 bool respcache::bench::peer_counter_available() noexcept {

@@ -15,6 +15,7 @@
 
 #include "connection_source.hpp"
 #include "latency_histogram.hpp"
+#include "respcache/cache/redis_cache.hpp"
 #include "respcache/net/multiplexer.hpp"
 #include "subcommands.hpp"
 
@@ -28,7 +29,9 @@ using namespace std::chrono_literals;
 constexpr std::string_view bench_usage =
     "usage: respcache bench [options]\n"
     "  --connection STR      connection string (default: $ConnectionStrings__cache)\n"
-    "  --workload W          get | set | mixed (default mixed)\n"
+    "  --workload W          get | set | mixed | cache (default mixed); cache: the\n"
+    "                        distributed cache's get/set of entries with a 5m sliding\n"
+    "                        expiration (default 1 KiB values)\n"
     "  --ratio SET:GET       mix of a mixed workload (default 1:10)\n"
     "  --threads N           caller threads (default 1)\n"
     "  --mode M              blocking | async | pipeline (default blocking)\n"
@@ -40,7 +43,7 @@ constexpr std::string_view bench_usage =
     "  --requests N          stop after N requests\n"
     "  --json                one JSON object instead of the table\n";
 
-enum class workload { get, set, mixed };
+enum class workload { get, set, mixed, cache };
 enum class mode { blocking, async, pipeline };
 
 struct bench_options {
@@ -52,7 +55,7 @@ struct bench_options {
     mode how = mode::blocking;
     unsigned inflight = 64;
     unsigned pipeline = 16;
-    std::size_t data_size = 32;
+    std::optional<std::size_t> data_size;  // default 32, or 1024 for the cache workload
     std::uint64_t keyspace = 10000;
     double duration_seconds = 5;
     std::uint64_t requests = 0;  // 0: run for the duration
@@ -84,6 +87,8 @@ std::optional<std::string> parse_options(std::span<const std::string_view> args,
                 o.work = workload::set;
             else if (value == "mixed")
                 o.work = workload::mixed;
+            else if (value == "cache")
+                o.work = workload::cache;
             else
                 ok = false;
         } else if (flag == "--ratio") {
@@ -92,7 +97,7 @@ std::optional<std::string> parse_options(std::span<const std::string_view> args,
                  parse_number(value.substr(0, colon), o.set_weight) &&
                  parse_number(value.substr(colon + 1), o.get_weight) &&
                  o.set_weight + o.get_weight > 0;
-            if (ok) o.work = workload::mixed;
+            if (ok && o.work != workload::cache) o.work = workload::mixed;
         } else if (flag == "--threads") {
             ok = parse_number(value, o.threads) && o.threads > 0 && o.threads <= 4096;
         } else if (flag == "--mode") {
@@ -109,7 +114,9 @@ std::optional<std::string> parse_options(std::span<const std::string_view> args,
         } else if (flag == "--pipeline") {
             ok = parse_number(value, o.pipeline) && o.pipeline > 0;
         } else if (flag == "--data-size") {
-            ok = parse_number(value, o.data_size);
+            std::size_t size = 0;
+            ok = parse_number(value, size);
+            o.data_size = size;
         } else if (flag == "--keyspace") {
             ok = parse_number(value, o.keyspace) && o.keyspace > 0;
         } else if (flag == "--duration") {
@@ -121,6 +128,9 @@ std::optional<std::string> parse_options(std::span<const std::string_view> args,
         }
         if (!ok) return "bad value '" + std::string(value) + "' for " + std::string(flag);
     }
+    if (!o.data_size) o.data_size = o.work == workload::cache ? 1024 : 32;
+    if (o.work == workload::cache && o.how == mode::pipeline)
+        return "the cache workload runs in blocking or async mode";
     return std::nullopt;
 }
 
@@ -149,8 +159,9 @@ class key_picker {
 
 class bench_run {
   public:
-    bench_run(const bench_options& o, net::multiplexer& m) : o_(o), m_(m), tallies_(o.threads) {
-        value_.assign(o.data_size, 'x');
+    bench_run(const bench_options& o, net::multiplexer& m, cache::distributed_cache* c)
+        : o_(o), m_(m), cache_(c), tallies_(o.threads) {
+        value_.assign(*o.data_size, 'x');
     }
 
     void run() {
@@ -213,13 +224,13 @@ class bench_run {
             std::snprintf(line, sizeof line,
                           "},\"threads\":%u,\"mode\":\"%s\",\"workload\":\"%s\",\"data_size\":%zu,"
                           "\"inflight\":%u,\"pipeline\":%u}\n",
-                          o_.threads, mode_name(), workload_name(), o_.data_size, o_.inflight,
+                          o_.threads, mode_name(), workload_name(), *o_.data_size, o_.inflight,
                           o_.pipeline);
             out += line;
         } else {
             std::snprintf(line, sizeof line,
                           "%s %s, %u thread(s), %zu-byte values: %llu requests in %.2f s\n",
-                          workload_name(), mode_name(), o_.threads, o_.data_size,
+                          workload_name(), mode_name(), o_.threads, *o_.data_size,
                           static_cast<unsigned long long>(ops), seconds);
             out += line;
             std::snprintf(line, sizeof line, "  throughput   %12.0f ops/s\n", ops_per_sec);
@@ -247,7 +258,17 @@ class bench_run {
         return o_.how == mode::blocking ? "blocking" : o_.how == mode::async ? "async" : "pipeline";
     }
     const char* workload_name() const {
-        return o_.work == workload::get ? "get" : o_.work == workload::set ? "set" : "mixed";
+        switch (o_.work) {
+            case workload::get:
+                return "get";
+            case workload::set:
+                return "set";
+            case workload::mixed:
+                return "mixed";
+            case workload::cache:
+                return "cache";
+        }
+        return "";
     }
 
     // Claims up to `wanted` more requests; 0 once the run is over.
@@ -258,7 +279,7 @@ class bench_run {
         return static_cast<unsigned>(std::min<std::uint64_t>(wanted, o_.requests - before));
     }
     bool is_set(std::mt19937& choice) const {
-        if (o_.work != workload::mixed) return o_.work == workload::set;
+        if (o_.work == workload::get || o_.work == workload::set) return o_.work == workload::set;
         return choice() % (o_.set_weight + o_.get_weight) < o_.set_weight;
     }
     net::call_options call_options_now() const {
@@ -280,10 +301,10 @@ class bench_run {
             while (claim()) {
                 const auto began = steady::now();
                 const std::string_view key = keys.next();
-                auto r = is_set(choice) ? m_.call(call_options_now(), "SET", key, value_)
-                                        : m_.call(call_options_now(), "GET", key);
+                const std::optional<error> failed =
+                    cache_ ? cache_call(key, is_set(choice)) : plain_call(key, is_set(choice));
                 tally.latencies.record(elapsed_ns(began));
-                if (!r) ++tally.errors[r.error_value().kind];
+                if (failed) ++tally.errors[failed->kind];
                 tally.done.fetch_add(1, std::memory_order_relaxed);
             }
         } else if (o_.how == mode::async) {
@@ -300,7 +321,16 @@ class bench_run {
                     tally.done.fetch_add(1, std::memory_order_relaxed);
                     slots.release();
                 };
-                if (is_set(choice))
+                const bool set = is_set(choice);
+                if (cache_ && set)
+                    cache_->async_set(key, value_, sliding_, [done](result<void> r) {
+                        done(r ? result<resp::reply>(resp::reply()) : r.error_value());
+                    });
+                else if (cache_)
+                    cache_->async_get(key, [done](cache::distributed_cache::get_result r) {
+                        done(r ? result<resp::reply>(resp::reply()) : r.error_value());
+                    });
+                else if (set)
                     m_.async_call(call_options_now(), done, "SET", key, value_);
                 else
                     m_.async_call(call_options_now(), done, "GET", key);
@@ -325,6 +355,23 @@ class bench_run {
                 tally.done.fetch_add(size, std::memory_order_relaxed);
             }
         }
+    }
+
+    std::optional<error> plain_call(std::string_view key, bool set) {
+        auto r = set ? m_.call(call_options_now(), "SET", key, value_)
+                     : m_.call(call_options_now(), "GET", key);
+        if (!r) return r.error_value();
+        return std::nullopt;
+    }
+    std::optional<error> cache_call(std::string_view key, bool set) {
+        if (set) {
+            auto r = cache_->set(key, value_, sliding_);
+            if (!r) return r.error_value();
+            return std::nullopt;
+        }
+        auto r = cache_->get(key);
+        if (!r) return r.error_value();
+        return std::nullopt;
     }
 
     static std::uint64_t elapsed_ns(steady::time_point since) {
@@ -354,6 +401,8 @@ class bench_run {
 
     const bench_options& o_;
     net::multiplexer& m_;
+    cache::distributed_cache* cache_;
+    const cache::entry_options sliding_ = cache::entry_options::sliding(std::chrono::minutes(5));
     std::string value_;
     std::vector<thread_tally> tallies_;
     latency_histogram async_latencies_;
@@ -365,8 +414,16 @@ class bench_run {
 };
 
 // GETs should hit: write every key once before the clock starts.
-result<void> populate(net::multiplexer& m, const bench_options& o) {
-    const std::string value(o.data_size, 'x');
+result<void> populate(net::multiplexer& m, cache::distributed_cache* c, const bench_options& o) {
+    const std::string value(*o.data_size, 'x');
+    if (c) {
+        for (std::uint64_t k = 0; k < o.keyspace; ++k) {
+            auto done = c->set("key:" + std::to_string(k), value,
+                               cache::entry_options::sliding(std::chrono::minutes(5)));
+            if (!done) return done.error_value();
+        }
+        return {};
+    }
     net::command_batch batch;
     for (std::uint64_t k = 0; k < o.keyspace; ++k) {
         batch.add("SET", "key:" + std::to_string(k), value);
@@ -397,11 +454,17 @@ int run_bench(std::span<const std::string_view> args) {
     if (!options) return report_error("bench", options.error_value());
     auto m = net::multiplexer::connect(*options);
     if (!m) return report_error("bench", m.error_value());
+    std::shared_ptr<cache::redis_cache> distributed;
+    if (o.work == workload::cache) {
+        // A key prefix of its own: the plain workloads leave strings under key:N.
+        distributed = std::make_shared<cache::redis_cache>(
+            *m, cache::redis_cache_options{"respcache-bench:", nullptr});
+    }
     if (o.work != workload::set) {
-        if (auto filled = populate(**m, o); !filled)
+        if (auto filled = populate(**m, distributed.get(), o); !filled)
             return report_error("bench", filled.error_value());
     }
-    bench_run run(o, **m);
+    bench_run run(o, **m, distributed.get());
     run.run();
     run.report();
     return 0;

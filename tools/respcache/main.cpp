@@ -14,6 +14,8 @@ constexpr std::string_view usage =
     "      print each RESP reply read from FILE (or standard input) as one JSON line\n"
     "  call [--connection STR] [--json] COMMAND [ARG...]\n"
     "      send one command and print its reply\n"
+    "  cache get|set|refresh|remove|inspect KEY [VALUE] [--sliding D] [--expires-in D] ...\n"
+    "      read and write distributed-cache entries (shared with .NET's RedisCache)\n"
     "  bench [--connection STR] [--workload get|set|mixed] [--threads N] [--mode M] ...\n"
     "      load a server through the multiplexer; bench --help lists every option\n"
     "  host [--port N] [--password P|--no-password] [--data DIR] [-- COMMAND ARG...]\n"
@@ -46,6 +48,7 @@ int main(int argc, char** argv) {
     if (command == "call") return respcache::tools::run_call(rest);
     if (command == "bench") return respcache::tools::run_bench(rest);
     if (command == "host") return respcache::tools::run_host(rest);
+    if (command == "cache") return respcache::tools::run_cache(rest);
     std::fprintf(stderr, "respcache: unknown command '%.*s'\n\n%s",
                  static_cast<int>(command.size()), command.data(), usage.data());
     return respcache::tools::exit_usage;

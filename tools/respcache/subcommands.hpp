@@ -27,6 +27,10 @@ int run_call(std::span<const std::string_view> args);
 // `respcache bench`: a load generator on the multiplexer.
 int run_bench(std::span<const std::string_view> args);
 
+// `respcache cache`: get, set, refresh, remove, inspect entries of the
+// distributed cache (the .NET RedisCache format).
+int run_cache(std::span<const std::string_view> args);
+
 // `respcache host`: a local server for a command, as an app host would run it.
 int run_host(std::span<const std::string_view> args);
 
