@@ -52,11 +52,19 @@ std::uint64_t operator_new_calls() noexcept {
 // --- operator new / delete ----------------------------------------------------
 
 namespace {
+[[noreturn]] void out_of_memory() {
+#if defined(__cpp_exceptions)
+    throw std::bad_alloc();
+#else
+    std::abort();
+#endif
+}
+
 void* counted_new(std::size_t size) {
     ++respcache::bench::new_calls;
     if (size == 0) size = 1;
     if (void* p = std::malloc(size)) return p;
-    throw std::bad_alloc();
+    out_of_memory();
 }
 
 void* counted_new_aligned(std::size_t size, std::align_val_t align) {
@@ -64,7 +72,7 @@ void* counted_new_aligned(std::size_t size, std::align_val_t align) {
     const auto a = static_cast<std::size_t>(align);
     const std::size_t rounded = (size + a - 1) / a * a;
     if (void* p = std::aligned_alloc(a, rounded ? rounded : a)) return p;
-    throw std::bad_alloc();
+    out_of_memory();
 }
 }  // namespace
 

@@ -156,7 +156,9 @@ void multiplexer::enqueue(std::unique_lock<std::mutex>&, request r, std::size_t 
     ++queued_requests_;
     queued_bytes_ += r.length;
     pending_.push_back(pending_request{std::move(r), offset});
-    if (!wake_signalled_) {
+    // A busy I/O thread looks for new requests before it sleeps: only a
+    // sleeping one needs the (system call) wake-up, and only once.
+    if (io_sleeping_ && !wake_signalled_) {
         wake_signalled_ = true;
         signal_fd(wake_fd_);
     }
@@ -295,10 +297,6 @@ void multiplexer::run() {
     if (!socket_.is_open()) next_attempt_ = clock::now();
     for (;;) {
         take_pending();
-        {
-            std::lock_guard lock(mutex_);
-            if (closing_) break;
-        }
         const clock::time_point now = clock::now();
         expire(now);
         if (!socket_.is_open()) {
@@ -318,6 +316,12 @@ void multiplexer::run() {
             wake_at = std::min(wake_at, last_activity_ + options_.keep_alive);
         const auto wait = std::chrono::ceil<milliseconds>(wake_at - now).count();
 
+        {
+            std::lock_guard lock(mutex_);
+            if (closing_) break;
+            if (!pending_.empty()) continue;
+            io_sleeping_ = true;
+        }
         const bool want_write = written_ < wire_start_ + wire_.size();
         pollfd fds[2] = {
             {wake_fd_, POLLIN, 0},
@@ -336,6 +340,7 @@ void multiplexer::take_pending() {
     {
         std::lock_guard lock(mutex_);
         wake_signalled_ = false;
+        io_sleeping_ = false;
         if (pending_.empty()) return;
         std::swap(pending_, taken_);
         std::swap(pending_bytes_, taken_bytes_);

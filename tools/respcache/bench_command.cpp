@@ -8,7 +8,6 @@
 #include <map>
 #include <optional>
 #include <random>
-#include <semaphore>
 #include <string>
 #include <thread>
 #include <vector>
@@ -155,6 +154,34 @@ class key_picker {
     std::uint64_t keyspace_;
     std::mt19937_64 random_;
     char text_[32] = {'k', 'e', 'y', ':'};
+};
+
+// Keeps up to `limit` asynchronous requests in flight. A full window sleeps
+// until half of it has completed, so one wake-up refills many slots and the
+// requests reach the multiplexer in bursts, as they would from a busy server.
+class inflight_window {
+  public:
+    explicit inflight_window(unsigned limit) : limit_(limit), low_(limit / 2) {}
+
+    void acquire() {
+        if (count_.load(std::memory_order_acquire) >= limit_) {
+            for (unsigned n = count_.load(); n > low_; n = count_.load()) count_.wait(n);
+        }
+        count_.fetch_add(1, std::memory_order_acq_rel);
+    }
+    // On the I/O thread, once per completion.
+    void release() {
+        const unsigned left = count_.fetch_sub(1, std::memory_order_acq_rel) - 1;
+        if (left == low_ || left == 0) count_.notify_one();
+    }
+    void drain() {
+        for (unsigned n = count_.load(); n > 0; n = count_.load()) count_.wait(n);
+    }
+
+  private:
+    const unsigned limit_;
+    const unsigned low_;
+    std::atomic<unsigned> count_{0};
 };
 
 class bench_run {
@@ -308,7 +335,7 @@ class bench_run {
                 tally.done.fetch_add(1, std::memory_order_relaxed);
             }
         } else if (o_.how == mode::async) {
-            std::counting_semaphore<> slots(o_.inflight);
+            inflight_window slots(o_.inflight);
             while (claim()) {
                 slots.acquire();
                 const auto began = steady::now();
@@ -335,7 +362,7 @@ class bench_run {
                 else
                     m_.async_call(call_options_now(), done, "GET", key);
             }
-            for (unsigned i = 0; i < o_.inflight; ++i) slots.acquire();
+            slots.drain();
         } else {
             net::command_batch batch;
             while (const unsigned size = claim(o_.pipeline)) {

@@ -290,6 +290,7 @@ class multiplexer : public std::enable_shared_from_this<multiplexer> {
     std::size_t queued_requests_ = 0;  // pending + in the I/O thread's queue
     std::size_t queued_bytes_ = 0;
     bool wake_signalled_ = false;
+    bool io_sleeping_ = false;  // the I/O thread is (about to be) in poll()
     bool closing_ = false;
     std::uint64_t next_id_ = 1;
     std::vector<connection> idle_dedicated_;
