@@ -56,9 +56,22 @@ quiet() {
     fi
 }
 
+# A snapshot of the sources (what git would ship, with uncommitted changes),
+# so the library and the examples are built from the same files even when
+# the working tree changes meanwhile, and nothing git ignores takes part.
+src=$root
+if git -C "$root" rev-parse --is-inside-work-tree >/dev/null 2>&1; then
+    src=$work/src
+    mkdir "$src"
+    git -C "$root" ls-files -z --cached --others --exclude-standard |
+        (cd "$root" && while IFS= read -r -d '' file; do
+            if [[ -e $file ]]; then printf '%s\0' "$file"; fi
+        done) | tar -C "$root" --null -T - -cf - | tar -C "$src" -xf -
+fi
+
 prefix=$work/prefix
 step "library: Release build (shared=$shared) in $work/build"
-quiet cmake -S "$root" -B "$work/build" -DCMAKE_BUILD_TYPE=Release \
+quiet cmake -S "$src" -B "$work/build" -DCMAKE_BUILD_TYPE=Release \
     -DCMAKE_INSTALL_PREFIX="$prefix" -DRESPCACHE_BUILD_SHARED="$shared" -DRESPCACHE_WERROR=ON \
     -DRESPCACHE_BUILD_TOOLS=OFF -DRESPCACHE_BUILD_TESTS=OFF -DRESPCACHE_BUILD_BENCHMARKS=OFF
 quiet cmake --build "$work/build" -j2
@@ -82,21 +95,23 @@ echo "  + $(find "$prefix/include" -name '*.hpp' | wc -l) headers under include/
 
 # Only the installed tree: no path into the source tree may reach the consumers.
 step "examples/: find_package(respcache) against the installed tree"
-quiet cmake -S "$root/examples" -B "$work/examples" -DCMAKE_BUILD_TYPE=Release \
+quiet cmake -S "$src/examples" -B "$work/examples" -DCMAKE_BUILD_TYPE=Release \
     -DCMAKE_PREFIX_PATH="$prefix" -DCMAKE_COMPILE_WARNING_AS_ERROR=ON
 found=$(sed -n 's/^respcache_DIR:PATH=//p' "$work/examples/CMakeCache.txt")
 [[ $found == "$(dirname "$config")" ]] || fail "find_package found respcache in '$found', not in $prefix"
 quiet cmake --build "$work/examples" -j2
-if grep -rqs -- "$root" "$work/examples/CMakeFiles"/*.dir/flags.make; then
-    fail "the examples were compiled with a path into the source tree"
-fi
+for sources in "$root" "$src/resp" "$src/net" "$src/cache"; do
+    if grep -qs -- "$sources" "$work/examples/CMakeFiles"/*.dir/flags.make; then
+        fail "the examples were compiled with a path into the source tree ($sources)"
+    fi
+done
 
 step "examples/minimal.cpp with pkg-config flags only"
 pc_flags=$(PKG_CONFIG_PATH="$libdir/pkgconfig" pkg-config --cflags --libs respcache) ||
     fail "pkg-config --cflags --libs respcache"
 echo "  $cxx -std=c++20 -O2 minimal.cpp $pc_flags"
 # shellcheck disable=SC2086  # the flags are words
-quiet "$cxx" -std=c++20 -O2 -Wall -Wextra -Wpedantic -Werror "$root/examples/minimal.cpp" \
+quiet "$cxx" -std=c++20 -O2 -Wall -Wextra -Wpedantic -Werror "$src/examples/minimal.cpp" \
     $pc_flags -o "$work/minimal_pkgconfig"
 
 step "redis-server on a free port"

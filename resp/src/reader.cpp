@@ -67,9 +67,8 @@ result<std::optional<reply>> reader::next() {
             break;
     }
     returned_ = true;
-    const auto& nodes = builder_.nodes();
-    storage_.nodes = nodes.data();
-    storage_.node_count = nodes.size();
+    storage_.nodes = builder_.node_data();
+    storage_.node_count = builder_.node_count();
     storage_.bytes = data + start_;
     storage_.byte_count = parsed_ - start_;
     storage_.side_bytes = builder_.side_bytes().data();
@@ -87,7 +86,7 @@ void reader::reset() noexcept {
 // --- tree_builder -----------------------------------------------------------
 
 void reader::tree_builder::clear() noexcept {
-    nodes_.clear();
+    used_ = 0;
     open_.clear();
     side_.clear();
     pending_attribute_ = 0;
@@ -95,43 +94,11 @@ void reader::tree_builder::clear() noexcept {
     root_set_ = false;
 }
 
-detail::reply_node& reader::tree_builder::add(type kind) {
-    const auto index = static_cast<std::uint32_t>(nodes_.size());
-    detail::reply_node& n = nodes_.emplace_back();
-    n.kind = kind;
-    if (kind == type::attribute) return n;
-    if (pending_attribute_ != 0) {
-        n.attribute = pending_attribute_;
-        pending_attribute_ = 0;
-    }
-    if (!open_.empty()) {
-        ++nodes_[open_.back()].size;
-    } else if (!root_set_) {
-        root_ = index;
-        root_set_ = true;
-    }
-    return n;
-}
-
 void reader::tree_builder::on_verbatim_string(std::string_view format, std::string_view text) {
     detail::reply_node& n = add(type::verbatim_string);
     n.offset = static_cast<std::uint64_t>(text.data() - base_);
     n.size = text.size();
     std::memcpy(n.format, format.data(), sizeof n.format);
-}
-
-void reader::tree_builder::on_aggregate_begin(type kind, std::int64_t) {
-    const auto index = static_cast<std::uint32_t>(nodes_.size());
-    add(kind);
-    open_.push_back(index);
-}
-
-void reader::tree_builder::on_aggregate_end() {
-    const std::uint32_t index = open_.back();
-    open_.pop_back();
-    detail::reply_node& n = nodes_[index];
-    n.subtree = static_cast<std::uint32_t>(nodes_.size() - index);
-    if (n.kind == type::attribute) pending_attribute_ = index + 1;
 }
 
 void reader::tree_builder::on_streamed_string_begin() {
@@ -142,7 +109,7 @@ void reader::tree_builder::on_streamed_string_begin() {
 
 void reader::tree_builder::on_streamed_string_end() {
     // The streamed string is the last node added: chunks add no nodes.
-    detail::reply_node& n = nodes_.back();
+    detail::reply_node& n = nodes_[used_ - 1];
     n.size = side_.size() - n.offset;
 }
 

@@ -330,6 +330,66 @@ parse_step parser::parse(std::string_view input, Visitor& visitor) {
                     fail(parse_errc::too_many_elements, p);
                     return stop(parse_status::failed);
                 }
+                // Fast path: a whole, well-formed integer, blob or aggregate
+                // header with at most 18 digits. Anything else falls through
+                // to the general path, which treats these inputs the same way.
+                if (type_byte == '+') {
+                    // A short simple string ("+OK", "+QUEUED", "+PONG").
+                    const char* const text = p + 1;
+                    const char* const limit = end - text > 32 ? text + 32 : end;
+                    const char* q = text;
+                    while (q != limit && *q != '\r') ++q;
+                    if (q != limit && end - q >= 2 && q[1] == '\n' &&
+                        static_cast<std::size_t>(q - text) <= limits_.max_line_length) {
+                        visitor.on_simple_string(
+                            std::string_view(text, static_cast<std::size_t>(q - text)));
+                        p = q + 2;
+                        const flow f = complete_value(visitor);
+                        if (f == flow::reply_done) return stop(parse_status::reply_complete);
+                        break;
+                    }
+                } else if (type_byte == '$' || type_byte == ':' || type_byte == '*') {
+                    const char* q = p + 1;
+                    bool negative = false;
+                    if (type_byte == ':' && q != end && (*q == '-' || *q == '+')) {
+                        negative = *q == '-';
+                        ++q;
+                    }
+                    const char* const digits = q;
+                    const char* const digits_limit = end - q > 18 ? q + 18 : end;
+                    std::uint64_t value = 0;
+                    while (q != digits_limit && static_cast<unsigned char>(*q - '0') <= 9) {
+                        value = value * 10 + static_cast<unsigned>(*q - '0');
+                        ++q;
+                    }
+                    if (q != digits && end - q >= 2 && q[0] == '\r' && q[1] == '\n' &&
+                        static_cast<std::size_t>(q - p - 1) <= limits_.max_line_length) {
+                        const char* const after = q + 2;
+                        flow f = flow::failed;
+                        if (type_byte == ':') {
+                            const auto v = static_cast<std::int64_t>(value);
+                            visitor.on_integer(negative ? -v : v);
+                            p = after;
+                            f = complete_value(visitor);
+                        } else if (type_byte == '$') {
+                            if (value <= limits_.max_bulk_length &&
+                                static_cast<std::uint64_t>(end - after) >= value + 2 &&
+                                after[value] == '\r' && after[value + 1] == '\n') {
+                                visitor.on_blob_string(
+                                    std::string_view(after, static_cast<std::size_t>(value)));
+                                p = after + value + 2;
+                                f = complete_value(visitor);
+                            }
+                        } else if (stack_.size() < limits_.max_depth &&
+                                   value <= limits_.max_elements) {
+                            p = after;
+                            f = begin_aggregate(type::array, static_cast<std::int64_t>(value),
+                                                visitor);
+                        }
+                        if (f == flow::reply_done) return stop(parse_status::reply_complete);
+                        if (f == flow::next) break;
+                    }
+                }
                 line ln;
                 const line_status ls = read_line(p, end, ln);
                 if (ls == line_status::need_more) return stop(parse_status::need_more);

@@ -61,7 +61,8 @@ class reader {
       public:
         void start(const char* reply_bytes) noexcept { base_ = reply_bytes; }
         void clear() noexcept;
-        const std::vector<detail::reply_node>& nodes() const noexcept { return nodes_; }
+        const detail::reply_node* node_data() const noexcept { return nodes_.data(); }
+        std::size_t node_count() const noexcept { return used_; }
         std::uint32_t root() const noexcept { return root_; }
         const std::string& side_bytes() const noexcept { return side_; }
 
@@ -75,21 +76,53 @@ class reader {
         void on_double(double value) { add(type::double_number).number = value; }
         void on_boolean(bool value) { add(type::boolean).boolean = value; }
         void on_null() { add(type::null); }
-        void on_aggregate_begin(type kind, std::int64_t declared);
-        void on_aggregate_end();
+        void on_aggregate_begin(type kind, std::int64_t) {
+            const auto index = static_cast<std::uint32_t>(used_);
+            add(kind);
+            open_.push_back(index);
+        }
+        void on_aggregate_end() {
+            const std::uint32_t index = open_.back();
+            open_.pop_back();
+            detail::reply_node& n = nodes_[index];
+            n.subtree = static_cast<std::uint32_t>(used_ - index);
+            if (n.kind == type::attribute) pending_attribute_ = index + 1;
+        }
         void on_streamed_string_begin();
         void on_streamed_string_chunk(std::string_view chunk) { side_.append(chunk); }
         void on_streamed_string_end();
 
       private:
-        detail::reply_node& add(type kind);
+        detail::reply_node& add(type kind) {
+            const auto index = static_cast<std::uint32_t>(used_);
+            if (used_ == nodes_.size()) [[unlikely]]
+                grow();
+            detail::reply_node& n = nodes_[used_++];
+            n = detail::reply_node();
+            n.kind = kind;
+            if (kind == type::attribute) return n;
+            if (pending_attribute_ != 0) {
+                n.attribute = pending_attribute_;
+                pending_attribute_ = 0;
+            }
+            if (!open_.empty()) {
+                ++nodes_[open_.back()].size;
+            } else if (!root_set_) {
+                root_ = index;
+                root_set_ = true;
+            }
+            return n;
+        }
         void add_string(type kind, std::string_view s) {
             detail::reply_node& n = add(kind);
             n.offset = static_cast<std::uint64_t>(s.data() - base_);
             n.size = s.size();
         }
 
-        std::vector<detail::reply_node> nodes_;
+        [[gnu::noinline]] void grow() { nodes_.resize(nodes_.size() * 2 + 16); }
+
+        std::vector<detail::reply_node> nodes_;  // sized to capacity; used_ in use
+        std::size_t used_ = 0;
         std::vector<std::uint32_t> open_;  // indices of unfinished aggregates
         std::string side_;
         const char* base_ = nullptr;
