@@ -18,8 +18,6 @@ step() { printf '\n== %s\n' "$*"; }
 
 # ConnectionStrings__cache is "127.0.0.1:PORT,password=SECRET" (set by host).
 endpoint=${ConnectionStrings__cache%%,*}
-port=${endpoint##*:}
-password=${ConnectionStrings__cache#*password=}
 echo "respcache host started redis-server: ConnectionStrings__cache=${endpoint},password=*****"
 
 step "cache: set an entry with a 5-minute sliding expiration, read it, inspect it, remove it"
@@ -29,15 +27,5 @@ printf 'get      -> '; "$respcache" cache get greeting; echo
 "$respcache" cache remove greeting
 "$respcache" cache get greeting || echo "(exit status $? after remove, as expected)"
 
-value_size=32
-rb() { redis-benchmark -h 127.0.0.1 -p "$port" -a "$password" -t get -d "$value_size" --csv "$@" 2>/dev/null |
-       awk -F'"' '/"GET"/ {printf "%12.0f ops/s   p50 %s ms\n", $4, $10}'; }
-ours() { "$respcache" bench --workload get --data-size "$value_size" --json "$@" |
-         sed -E 's/.*"ops_per_sec":([0-9.]+).*"p50":([0-9.]+).*/\1 \2/' |
-         awk '{printf "%12.0f ops/s   p50 %.3f ms\n", $1, $2 / 1000}'; }
-
-step "bench: GET of ${value_size}-byte values, respcache and redis-benchmark, same server, one after the other"
-printf '%-58s' "respcache async, 1 connection, 64 in flight (5 s)"; ours --mode async --inflight 64 --duration 5
-printf '%-58s' "redis-benchmark -P 64 -c 1"; rb -P 64 -c 1 -n 1000000
-printf '%-58s' "respcache 64 threads blocking, 1 multiplexed connection"; ours --threads 64 --duration 5
-printf '%-58s' "redis-benchmark -P 1 -c 64"; rb -P 1 -c 64 -n 200000
+step "bench: respcache and redis-benchmark on the same server, one after the other (5 s each)"
+scripts/compare_with_redis_benchmark.sh 5 "$respcache"

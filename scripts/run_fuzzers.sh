@@ -25,7 +25,7 @@ default_targets="$(cd "$top/fuzz" && for f in fuzz_*.cpp; do printf '%s ' "${f%.
 targets="${FUZZ_TARGETS:-$default_targets}"
 jobs="${FUZZ_JOBS:-2}"
 
-CXX="${CXX:-clang++}" cmake -S "$top" -B "$build" -G Ninja \
+CXX="${CXX:-clang++}" cmake -S "$top" -B "$build" \
     -DCMAKE_BUILD_TYPE=RelWithDebInfo \
     -DRESPCACHE_BUILD_FUZZERS=ON \
     -DRESPCACHE_BUILD_TESTS=OFF \
