@@ -31,6 +31,9 @@ step "library with -fno-exceptions -fno-rtti"
 cmake --preset no-exceptions >/dev/null
 cmake --build --preset no-exceptions
 
+step "install into a temporary prefix; build and run examples/ against it"
+scripts/check_install.sh
+
 step "fuzzing, ${fuzz_seconds}s per target"
 scripts/run_fuzzers.sh "$fuzz_seconds"
 
