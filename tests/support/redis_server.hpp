@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include "loopback.hpp"
+
 namespace respcache::testing {
 
 // A real redis-server on a free loopback port, started by the test and
@@ -62,7 +64,7 @@ class redis_server {
 
   private:
     void start_on_a_free_port();
-    bool start();             // false: the process exited (its port was taken)
+    bool start();  // false: the process exited (its port was taken)
     bool wait_until_ready();
 
     settings settings_;
@@ -71,8 +73,5 @@ class redis_server {
     std::string unix_path_;
     pid_t pid_ = -1;
 };
-
-// A free TCP port on 127.0.0.1 at the time of the call.
-std::uint16_t free_port();
 
 }  // namespace respcache::testing

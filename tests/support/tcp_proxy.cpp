@@ -1,5 +1,7 @@
 #include "tcp_proxy.hpp"
 
+#include "loopback.hpp"
+
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -10,23 +12,6 @@
 #include <stdexcept>
 
 namespace respcache::testing {
-
-namespace {
-
-int connect_to(std::uint16_t port) {
-    const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    sockaddr_in address{};
-    address.sin_family = AF_INET;
-    address.sin_port = htons(port);
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if (::connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0) {
-        ::close(fd);
-        return -1;
-    }
-    return fd;
-}
-
-}  // namespace
 
 tcp_proxy::tcp_proxy(std::uint16_t target_port) : target_port_(target_port) {
     listener_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
@@ -94,7 +79,7 @@ void tcp_proxy::run() {
         }
         if (fds[0].revents & POLLIN) {
             const int client = ::accept4(listener_, nullptr, nullptr, SOCK_CLOEXEC);
-            const int server = connect_to(target_port_);
+            const int server = connect_loopback(target_port_);
             if (client >= 0 && server >= 0) {
                 std::lock_guard lock(mutex_);
                 links_.push_back({client, server});

@@ -1,36 +1,18 @@
 #include <gtest/gtest.h>
-#include <stdlib.h>
-#include <sys/wait.h>
 
 #include <chrono>
-#include <cstdio>
 #include <string>
 #include <thread>
 
 #include "redis_server.hpp"
+#include "run_command.hpp"
 
 namespace {
 
 using namespace std::chrono_literals;
 
-struct run_result {
-    int status;
-    std::string out;
-};
-
-// Runs a shell command line, capturing standard output (standard error goes
-// to the test log).
-run_result run(const std::string& command_line) {
-    run_result r{-1, {}};
-    FILE* pipe = ::popen(command_line.c_str(), "r");
-    if (pipe == nullptr) return r;
-    char buffer[4096];
-    std::size_t n = 0;
-    while ((n = std::fread(buffer, 1, sizeof buffer, pipe)) > 0) r.out.append(buffer, n);
-    const int status = ::pclose(pipe);
-    r.status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    return r;
-}
+using respcache::testing::run_command;
+const auto run = run_command;
 
 const std::string tool = RESPCACHE_EXECUTABLE;
 
