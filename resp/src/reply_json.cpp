@@ -39,41 +39,37 @@ void append_double(std::string& out, double value) {
     out.push_back('"');
 }
 
-void append_value(std::string& out, const reply& value);
-
-void append_elements(std::string& out, const reply& aggregate) {
-    out.push_back('[');
+// One step of printing. Printing is iterative, with this explicit stack, so
+// a reply nested as deeply as the parser's max_depth allows (which the user
+// may set very high) cannot exhaust the call stack.
+struct print_step {
+    enum class kind { text, value, bare_value, elements, pairs };
+    kind what = kind::text;
+    std::string_view text;
+    reply value;
+    reply::iterator next, end;
     bool first = true;
-    for (const reply element : aggregate) {
-        if (!first) out.push_back(',');
-        first = false;
-        append_value(out, element);
-    }
-    out.push_back(']');
-}
 
-void append_pairs(std::string& out, const reply& aggregate) {
-    out.push_back('[');
-    bool first = true;
-    for (auto it = aggregate.begin(); it != aggregate.end(); ++it) {
-        if (!first) out.push_back(',');
-        first = false;
-        out.push_back('[');
-        append_value(out, *it);
-        out.push_back(',');
-        ++it;
-        append_value(out, *it);
-        out.push_back(']');
+    static print_step literal(std::string_view t) { return {kind::text, t, {}, {}, {}, true}; }
+    static print_step of(kind k, const reply& v) { return {k, {}, v, {}, {}, true}; }
+    static print_step list(kind k, const reply& aggregate) {
+        return {k, {}, aggregate, aggregate.begin(), aggregate.end(), true};
     }
-    out.push_back(']');
-}
+};
 
-void append_bare_value(std::string& out, const reply& value) {
+// Scalars print at once; an aggregate prints its opening and leaves its
+// elements and closing to the stack.
+void expand_bare_value(std::string& out, const reply& value, std::vector<print_step>& todo) {
     const auto field = [&](std::string_view name) {
         out.push_back('{');
         out.push_back('"');
         out.append(name);
         out.append("\":");
+    };
+    const auto aggregate = [&](std::string_view name, print_step::kind how) {
+        field(name);
+        todo.push_back(print_step::literal("}"));
+        todo.push_back(print_step::list(how, value));
     };
     switch (value.kind()) {
         case type::simple_string:
@@ -100,7 +96,7 @@ void append_bare_value(std::string& out, const reply& value) {
             field("integer");
             char text[24];
             const auto r = std::to_chars(text, text + sizeof text, value.integer());
-            out.append(text, r.ptr);
+            out.append(text, static_cast<std::size_t>(r.ptr - text));
             break;
         }
         case type::null:
@@ -122,46 +118,83 @@ void append_bare_value(std::string& out, const reply& value) {
             append_json_string(out, value.verbatim_format());
             break;
         case type::array:
-            field("array");
-            append_elements(out, value);
-            break;
+            aggregate("array", print_step::kind::elements);
+            return;
         case type::set:
-            field("set");
-            append_elements(out, value);
-            break;
+            aggregate("set", print_step::kind::elements);
+            return;
         case type::push:
-            field("push");
-            append_elements(out, value);
-            break;
+            aggregate("push", print_step::kind::elements);
+            return;
         case type::map:
-            field("map");
-            append_pairs(out, value);
-            break;
+            aggregate("map", print_step::kind::pairs);
+            return;
         case type::attribute:
-            field("attributes");
-            append_pairs(out, value);
-            break;
+            aggregate("attributes", print_step::kind::pairs);
+            return;
     }
     out.push_back('}');
 }
 
-// Recursion depth is bounded by the parser's max_depth.
-void append_value(std::string& out, const reply& value) {
-    if (!value.has_attributes()) {
-        append_bare_value(out, value);
+// Prints the next element (or pair) of a list step and puts the step back
+// for the rest, or closes the list.
+void expand_list(std::string& out, print_step step, std::vector<print_step>& todo) {
+    if (step.first) out.push_back('[');
+    if (step.next == step.end) {
+        out.push_back(']');
         return;
     }
-    out.append("{\"attributes\":");
-    append_pairs(out, value.attributes());
-    out.append(",\"value\":");
-    append_bare_value(out, value);
-    out.push_back('}');
+    if (!step.first) out.push_back(',');
+    step.first = false;
+    const reply item = *step.next;
+    ++step.next;
+    if (step.what == print_step::kind::elements) {
+        todo.push_back(step);
+        todo.push_back(print_step::of(print_step::kind::value, item));
+        return;
+    }
+    const reply paired = *step.next;
+    ++step.next;
+    out.push_back('[');
+    todo.push_back(step);
+    todo.push_back(print_step::literal("]"));
+    todo.push_back(print_step::of(print_step::kind::value, paired));
+    todo.push_back(print_step::literal(","));
+    todo.push_back(print_step::of(print_step::kind::value, item));
 }
 
 }  // namespace
 
 void append_json(std::string& out, const reply& value) {
-    append_value(out, value);
+    std::vector<print_step> todo;
+    todo.push_back(print_step::of(print_step::kind::value, value));
+    while (!todo.empty()) {
+        const print_step step = todo.back();
+        todo.pop_back();
+        switch (step.what) {
+            case print_step::kind::text:
+                out.append(step.text);
+                break;
+            case print_step::kind::value:
+                if (!step.value.has_attributes()) {
+                    expand_bare_value(out, step.value, todo);
+                    break;
+                }
+                out.append("{\"attributes\":");
+                todo.push_back(print_step::literal("}"));
+                todo.push_back(print_step::of(print_step::kind::bare_value, step.value));
+                todo.push_back(print_step::literal(",\"value\":"));
+                todo.push_back(print_step::list(print_step::kind::pairs, step.value.attributes()));
+                break;
+            case print_step::kind::bare_value:
+                expand_bare_value(out, step.value, todo);
+                break;
+            case print_step::kind::elements:
+            case print_step::kind::pairs:
+                expand_list(out, step, todo);
+                break;
+        }
+    }
 }
 
 }  // namespace respcache::resp

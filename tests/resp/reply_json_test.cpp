@@ -154,4 +154,26 @@ TEST(ReplyJson, AttributesOnNestedValuesAndKeys) {
               R"({"attributes":[],"value":{"simple":"v"}}]]})");
 }
 
+// The user may raise max_depth far beyond the default: printing such a reply
+// must not depend on the call stack's size.
+TEST(ReplyJson, PrintsNestingFarDeeperThanTheCallStackWouldAllow) {
+    constexpr std::size_t depth = 200000;
+    std::string wire;
+    for (std::size_t i = 0; i < depth; ++i) wire += "*1\r\n";
+    wire += ":7\r\n";
+    limits deep;
+    deep.max_depth = depth;
+    reader r(deep);
+    r.feed(wire);
+    auto next = r.next();
+    ASSERT_TRUE(next && next->has_value());
+    std::string out;
+    append_json(out, **next);
+    std::string expected;
+    for (std::size_t i = 0; i < depth; ++i) expected += "{\"array\":[";
+    expected += "{\"integer\":7}";
+    for (std::size_t i = 0; i < depth; ++i) expected += "]}";
+    EXPECT_EQ(out, expected);
+}
+
 }  // namespace
