@@ -64,7 +64,9 @@ struct command_piece {
     char digits[32];
 };
 
-inline void to_piece(command_piece& p, std::string_view bytes) { p.text = bytes; }
+inline void to_piece(command_piece& p, std::string_view bytes) {
+    p.text = bytes;
+}
 inline void to_piece(command_piece& p, std::span<const std::byte> bytes) {
     p.text = std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size());
 }
