@@ -50,4 +50,16 @@ TEST(RespcacheHost, ClearErrorsForAMissingServerOrATakenPort) {
     EXPECT_NE(taken.out.find("is taken"), std::string::npos) << taken.out;
 }
 
+TEST(RespcacheHost, PassesSigtermToTheCommandThenStopsTheServer) {
+    // The command reports its server's port, then waits; host gets SIGTERM.
+    const auto r = run("(" + tool + " host -- sh -c 'echo \"${ConnectionStrings__cache%%,*}\"; " +
+                       "exec sleep 30' & pid=$!; sleep 1; kill -TERM $pid; wait $pid; " +
+                       "echo \"status $?\")");
+    EXPECT_NE(r.out.find("status 143"), std::string::npos) << r.out;
+    const auto colon = r.out.find(':');
+    ASSERT_NE(colon, std::string::npos) << r.out;
+    const auto port = static_cast<std::uint16_t>(std::stoi(r.out.substr(colon + 1)));
+    EXPECT_EQ(respcache::testing::connect_loopback(port), -1) << "the server is still running";
+}
+
 }  // namespace

@@ -236,22 +236,31 @@ std::string log_tail(const std::string& path) {
     return text.size() > 1500 ? text.substr(text.size() - 1500) : text;
 }
 
-int run_child(const std::vector<std::string>& command) {
+// Runs COMMAND to its end. SIGINT and SIGTERM sent to host are passed on to
+// COMMAND (a terminal's Ctrl-C reaches both anyway), so the server is only
+// stopped once COMMAND has ended.
+int run_child(const std::vector<std::string>& command, const sigset_t& stop_signals) {
     std::vector<std::string> args = command;
     std::vector<char*> argv;
     for (auto& a : args) argv.push_back(a.data());
     argv.push_back(nullptr);
+    ::pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
     const pid_t child = ::fork();
     if (child == 0) {
         ::signal(SIGINT, SIG_DFL);
         ::signal(SIGTERM, SIG_DFL);
+        ::pthread_sigmask(SIG_UNBLOCK, &stop_signals, nullptr);
         ::execvp(argv[0], argv.data());
         std::fprintf(stderr, "respcache host: cannot run '%s': %s\n", argv[0],
                      std::strerror(errno));
         ::_exit(127);
     }
     int status = 0;
-    while (::waitpid(child, &status, 0) < 0 && errno == EINTR) {
+    for (;;) {
+        if (::waitpid(child, &status, WNOHANG) == child) break;
+        timespec tick{0, 50 * 1000 * 1000};
+        const int received = ::sigtimedwait(&stop_signals, nullptr, &tick);
+        if (received > 0) ::kill(child, received);
     }
     if (WIFEXITED(status)) return WEXITSTATUS(status);
     if (WIFSIGNALED(status)) return 128 + WTERMSIG(status);
@@ -312,7 +321,7 @@ int run_host(std::span<const std::string_view> args) {
     const std::string variable = "ConnectionStrings__" + o.name;
     ::setenv(variable.c_str(), connection_string.c_str(), 1);
     if (!o.command.empty()) {
-        const int status = run_child(o.command);
+        const int status = run_child(o.command, stop_signals);
         server.stop();
         return status;
     }
