@@ -156,12 +156,16 @@ void multiplexer::enqueue(std::unique_lock<std::mutex>&, request r, std::size_t 
     ++queued_requests_;
     queued_bytes_ += r.length;
     pending_.push_back(pending_request{std::move(r), offset});
+}
+
+void multiplexer::wake_io_thread(std::unique_lock<std::mutex>& lock) {
     // A busy I/O thread looks for new requests before it sleeps: only a
-    // sleeping one needs the (system call) wake-up, and only once.
-    if (io_sleeping_ && !wake_signalled_) {
-        wake_signalled_ = true;
-        signal_fd(wake_fd_);
-    }
+    // sleeping one needs the (system call) wake-up, and only once. It is sent
+    // after unlocking, so the woken thread does not block on the lock.
+    const bool wake = io_sleeping_ && !wake_signalled_;
+    wake_signalled_ = wake_signalled_ || wake;
+    lock.unlock();
+    if (wake) signal_fd(wake_fd_);
 }
 
 result<std::vector<resp::owned_reply>> multiplexer::execute(const command_batch& batch,
@@ -199,6 +203,7 @@ result<std::vector<resp::owned_reply>> multiplexer::execute(const command_batch&
             enqueue(lock, std::move(r), base + begin);
             begin = batch.ends_[i];
         }
+        wake_io_thread(lock);
     }
     std::unique_lock lock(g.mutex);
     g.ready.wait(lock, [&g] { return g.left == 0; });
@@ -804,6 +809,7 @@ result<void> multiplexer::change_subscription(channel_kind kind, std::string_vie
             w.ready.notify_one();
         };
         enqueue(lock, std::move(r), offset);
+        wake_io_thread(lock);
     }
     std::unique_lock lock(w.mutex);
     w.ready.wait(lock, [&w] { return w.outcome.has_value(); });

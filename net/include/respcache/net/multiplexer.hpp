@@ -240,6 +240,7 @@ class multiplexer : public std::enable_shared_from_this<multiplexer> {
     std::optional<error> admit(std::unique_lock<std::mutex>& lock, clock::time_point deadline,
                                std::size_t bytes_hint);
     void enqueue(std::unique_lock<std::mutex>& lock, request r, std::size_t offset);
+    void wake_io_thread(std::unique_lock<std::mutex>& lock);
     clock::time_point deadline_for(const call_options& options, bool blocking_call) const;
     template <class Encode>
     void submit(const call_options& options, bool blocking_call, bool retry_safe, completion done,
@@ -375,25 +376,26 @@ void multiplexer::submit(const call_options& options, bool blocking_call, bool r
     r.transaction = replies > 1;
     r.retry_safe = options.retry_safe.value_or(retry_safe);
     enqueue(lock, std::move(r), offset);
+    wake_io_thread(lock);
 }
 
 template <class... Args>
 result<resp::owned_reply> multiplexer::call(const call_options& options, std::string_view command,
                                             const Args&... args) {
-    // Notified under its mutex, so the waiter cannot leave (and destroy it)
-    // while the I/O thread still touches it.
+    // Shared with the completion, so the I/O thread may still notify it after
+    // this caller has woken and left; one futex wait and one wake per call.
     struct waiter {
-        std::mutex mutex;
-        std::condition_variable ready;
+        std::atomic<int> done{0};
         std::optional<result<resp::owned_reply>> outcome;
-    } w;
-    auto finish = [&w](result<resp::reply> r) {
-        std::lock_guard guard(w.mutex);
+    };
+    auto w = std::make_shared<waiter>();
+    auto finish = [w](result<resp::reply> r) {
         if (r)
-            w.outcome.emplace(r->to_owned());
+            w->outcome.emplace(r->to_owned());
         else
-            w.outcome.emplace(r.error_value());
-        w.ready.notify_one();
+            w->outcome.emplace(r.error_value());
+        w->done.store(1, std::memory_order_release);
+        w->done.notify_one();
     };
     const command_traits traits = detail::traits_of_call(command, args...);
     if (traits.blocking) {
@@ -406,9 +408,8 @@ result<resp::owned_reply> multiplexer::call(const call_options& options, std::st
             return 1;
         });
     }
-    std::unique_lock lock(w.mutex);
-    w.ready.wait(lock, [&w] { return w.outcome.has_value(); });
-    result<resp::owned_reply> outcome = std::move(*w.outcome);
+    w->done.wait(0, std::memory_order_acquire);
+    result<resp::owned_reply> outcome = std::move(*w->outcome);
     if (outcome && outcome->view().is_error())
         return error{error_kind::server_reply, std::string(outcome->view().string())};
     return outcome;
