@@ -1,7 +1,9 @@
 #include "respcache/net/multiplexer.hpp"
 
+#include <linux/futex.h>
 #include <poll.h>
 #include <sys/eventfd.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -39,6 +41,21 @@ bool later(const std::pair<clock::time_point, std::uint64_t>& a,
 }
 
 }  // namespace
+
+namespace detail {
+
+void wait_until_set(std::atomic<int>& flag) noexcept {
+    while (flag.load(std::memory_order_acquire) == 0)
+        ::syscall(SYS_futex, reinterpret_cast<int*>(&flag), FUTEX_WAIT_PRIVATE, 0, nullptr, nullptr,
+                  0);
+}
+
+void set_and_wake(std::atomic<int>& flag) noexcept {
+    flag.store(1, std::memory_order_release);
+    ::syscall(SYS_futex, reinterpret_cast<int*>(&flag), FUTEX_WAKE_PRIVATE, 1, nullptr, nullptr, 0);
+}
+
+}  // namespace detail
 
 // --- construction and teardown ----------------------------------------------
 
