@@ -19,6 +19,7 @@
 #include <string>
 #include <string_view>
 
+#include "null_visitor.hpp"
 #include "respcache/resp/parser.hpp"
 #include "respcache/resp/reader.hpp"
 
@@ -92,24 +93,6 @@ void BM_reader(benchmark::State& state, std::string_view shape) {
 }
 
 // --- respcache::resp::parser with a no-op visitor ------------------------------
-
-struct null_visitor {
-    void on_simple_string(std::string_view) {}
-    void on_simple_error(std::string_view) {}
-    void on_blob_string(std::string_view) {}
-    void on_blob_error(std::string_view) {}
-    void on_verbatim_string(std::string_view, std::string_view) {}
-    void on_big_number(std::string_view) {}
-    void on_integer(std::int64_t) {}
-    void on_double(double) {}
-    void on_boolean(bool) {}
-    void on_null() {}
-    void on_aggregate_begin(resp::type, std::int64_t) {}
-    void on_aggregate_end() {}
-    void on_streamed_string_begin() {}
-    void on_streamed_string_chunk(std::string_view) {}
-    void on_streamed_string_end() {}
-};
 
 // The bare parser reads the batch where it lies: no copy into a buffer.
 std::size_t parse_batch(resp::parser& parser, std::string_view batch) {

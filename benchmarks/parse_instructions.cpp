@@ -23,6 +23,7 @@
 #include <string>
 #include <string_view>
 
+#include "null_visitor.hpp"
 #include "respcache/resp/parser.hpp"
 #include "respcache/resp/reader.hpp"
 
@@ -44,24 +45,6 @@ namespace {
 using namespace respcache;
 
 constexpr std::size_t read_size = 16 * 1024;
-
-struct null_visitor {
-    void on_simple_string(std::string_view) {}
-    void on_simple_error(std::string_view) {}
-    void on_blob_string(std::string_view) {}
-    void on_blob_error(std::string_view) {}
-    void on_verbatim_string(std::string_view, std::string_view) {}
-    void on_big_number(std::string_view) {}
-    void on_integer(std::int64_t) {}
-    void on_double(double) {}
-    void on_boolean(bool) {}
-    void on_null() {}
-    void on_aggregate_begin(resp::type, std::int64_t) {}
-    void on_aggregate_end() {}
-    void on_streamed_string_begin() {}
-    void on_streamed_string_chunk(std::string_view) {}
-    void on_streamed_string_end() {}
-};
 
 // Sink that keeps results observable without I/O in the measured loop.
 volatile std::uint64_t sink = 0;
@@ -95,7 +78,7 @@ class reader_runner final : public runner {
 class parser_runner final : public runner {
   public:
     std::size_t batch(std::string_view bytes) override {
-        null_visitor visitor;
+        bench::null_visitor visitor;
         std::size_t replies = 0;
         std::size_t at = 0;
         while (at < bytes.size()) {

@@ -31,10 +31,7 @@ error auth_error(std::string_view server_message) {
 
 handshake::handshake(const connection_options& options)
     : options_(options),
-      step_(options.protocol == protocol_version::resp2 ? step::legacy_auth : step::hello) {
-    if (step_ == step::legacy_auth && options_.password.empty() && options_.client_name.empty())
-        step_ = step::setup;
-}
+      step_(options.protocol == protocol_version::resp2 ? step::legacy_auth : step::hello) {}
 
 std::size_t handshake::write_step(std::string& out) {
     received_ = 0;
@@ -114,8 +111,7 @@ result<void> handshake::on_hello_reply(const resp::reply& reply) {
     // NOPROTO, or "unknown command" from servers before 6: speak RESP2.
     if (starts_with(message, "NOPROTO") ||
         message.find("unknown command") != std::string_view::npos) {
-        step_ = (options_.password.empty() && options_.client_name.empty()) ? step::setup
-                                                                            : step::legacy_auth;
+        step_ = step::legacy_auth;  // a step with nothing to send passes at once
         return {};
     }
     return error{error_kind::server_reply, "HELLO failed: " + std::string(message)};

@@ -10,30 +10,17 @@
 #include <cerrno>
 #include <random>
 
+#include "event_signal.hpp"
 #include "subscriber.hpp"
 
 namespace respcache::net {
 
 namespace {
 
+using detail::drain_fd;
+using detail::signal_fd;
+
 using std::chrono::milliseconds;
-
-void signal_fd(int fd) {
-    const std::uint64_t one = 1;
-    [[maybe_unused]] const ssize_t n = ::write(fd, &one, sizeof one);
-}
-
-void drain_fd(int fd) {
-    std::uint64_t value = 0;
-    [[maybe_unused]] const ssize_t n = ::read(fd, &value, sizeof value);
-}
-
-bool is_confirmation(const resp::reply& r) {
-    if (!r.is_aggregate() || r.empty()) return false;
-    const std::string_view kind = r[0].string();
-    return kind == "subscribe" || kind == "psubscribe" || kind == "ssubscribe" ||
-           kind == "unsubscribe" || kind == "punsubscribe" || kind == "sunsubscribe";
-}
 
 bool later(const std::pair<clock::time_point, std::uint64_t>& a,
            const std::pair<clock::time_point, std::uint64_t>& b) {
@@ -234,32 +221,18 @@ result<std::vector<resp::owned_reply>> multiplexer::execute(const command_batch&
 }
 
 result<resp::owned_reply> multiplexer::execute(const transaction& tx, const call_options& options) {
-    struct waiter {
-        std::mutex mutex;
-        std::condition_variable ready;
-        std::optional<result<resp::owned_reply>> outcome;
-    } w;
+    auto w = std::make_shared<detail::reply_waiter>();
     call_options no_retry = options;
     no_retry.retry_safe = false;
     submit(
-        no_retry, true, false,
-        [&w](result<resp::reply> r) {
-            std::lock_guard guard(w.mutex);
-            if (r)
-                w.outcome.emplace(r->to_owned());
-            else
-                w.outcome.emplace(r.error_value());
-            w.ready.notify_one();
-        },
+        no_retry, true, false, [w](result<resp::reply> r) { w->finish(std::move(r)); },
         [&tx](std::string& out) -> std::uint32_t {
             resp::append_command(out, "MULTI");
             out.append(tx.bytes_);
             resp::append_command(out, "EXEC");
             return static_cast<std::uint32_t>(tx.count_ + 2);
         });
-    std::unique_lock lock(w.mutex);
-    w.ready.wait(lock, [&w] { return w.outcome.has_value(); });
-    result<resp::owned_reply> outcome = std::move(*w.outcome);
+    result<resp::owned_reply> outcome = w->wait();
     if (!outcome) return outcome;
     const resp::reply exec = outcome->view();
     if (exec.is_error()) return error{error_kind::server_reply, std::string(exec.string())};
@@ -443,7 +416,7 @@ void multiplexer::on_reply(const resp::reply& reply) {
 }
 
 void multiplexer::on_push(const resp::reply& push) {
-    if (!is_confirmation(push)) {
+    if (!is_subscription_confirmation(push)) {
         deliver_message(push);
         return;
     }
@@ -802,11 +775,7 @@ result<void> multiplexer::change_subscription(channel_kind kind, std::string_vie
     const bool resp2 = options_.protocol == protocol_version::resp2 || negotiated_protocol_ == 2;
     if (resp2) return dedicated_subscriber().send(encoded, deadline);
 
-    struct waiter {
-        std::mutex mutex;
-        std::condition_variable ready;
-        std::optional<result<void>> outcome;
-    } w;
+    auto w = std::make_shared<detail::reply_waiter>();
     {
         std::unique_lock lock(mutex_);
         if (auto refused = admit(lock, deadline, encoded.size())) return std::move(*refused);
@@ -817,20 +786,13 @@ result<void> multiplexer::change_subscription(channel_kind kind, std::string_vie
         r.length = encoded.size();
         r.retry_safe = true;  // subscribing twice to one channel changes nothing
         r.subscription = true;
-        r.done = [&w](result<resp::reply> outcome) {
-            std::lock_guard guard(w.mutex);
-            if (outcome)
-                w.outcome.emplace();
-            else
-                w.outcome.emplace(outcome.error_value());
-            w.ready.notify_one();
-        };
+        r.done = [w](result<resp::reply> outcome) { w->finish(std::move(outcome)); };
         enqueue(lock, std::move(r), offset);
         wake_io_thread(lock);
     }
-    std::unique_lock lock(w.mutex);
-    w.ready.wait(lock, [&w] { return w.outcome.has_value(); });
-    return std::move(*w.outcome);
+    auto confirmed = w->wait();
+    if (!confirmed) return confirmed.error_value();
+    return {};
 }
 
 }  // namespace respcache::net

@@ -1,5 +1,7 @@
 #include "subscriber.hpp"
 
+#include "event_signal.hpp"
+
 #include <poll.h>
 #include <sys/eventfd.h>
 #include <unistd.h>
@@ -8,21 +10,15 @@
 
 namespace respcache::net {
 
-namespace {
+using detail::drain_fd;
+using detail::signal_fd;
 
-void signal_fd(int fd) {
-    const std::uint64_t one = 1;
-    [[maybe_unused]] const ssize_t n = ::write(fd, &one, sizeof one);
-}
-
-bool is_confirmation(const resp::reply& r) {
+bool is_subscription_confirmation(const resp::reply& r) {
     if (!r.is_aggregate() || r.empty()) return false;
     const std::string_view kind = r[0].string();
     return kind == "subscribe" || kind == "psubscribe" || kind == "ssubscribe" ||
            kind == "unsubscribe" || kind == "punsubscribe" || kind == "sunsubscribe";
 }
-
-}  // namespace
 
 void subscriber::waiter::finish(result<void> r) {
     std::lock_guard lock(mutex);
@@ -72,10 +68,7 @@ result<void> subscriber::send(std::string_view encoded, clock::time_point deadli
 
 void subscriber::wait_for_wake(int milliseconds) {
     pollfd fd{wake_fd_, POLLIN, 0};
-    if (::poll(&fd, 1, milliseconds) > 0) {
-        std::uint64_t value = 0;
-        [[maybe_unused]] const ssize_t n = ::read(wake_fd_, &value, sizeof value);
-    }
+    if (::poll(&fd, 1, milliseconds) > 0) drain_fd(wake_fd_);
 }
 
 bool subscriber::connect_and_restore() {
@@ -145,7 +138,7 @@ bool subscriber::read_messages() {
             if (!next) return false;
             if (!next->has_value()) break;
             const resp::reply r = **next;
-            if (!is_confirmation(r)) {
+            if (!is_subscription_confirmation(r)) {
                 on_message_(r);
             } else if (restore_confirmations_ > 0) {
                 if (--restore_confirmations_ == 0) finish_restoring();
@@ -173,10 +166,7 @@ void subscriber::run() {
         }
         pollfd fds[2] = {{wake_fd_, POLLIN, 0}, {socket_.fd(), POLLIN, 0}};
         if (::poll(fds, 2, 1000) <= 0) continue;
-        if (fds[0].revents & POLLIN) {
-            std::uint64_t value = 0;
-            [[maybe_unused]] const ssize_t n = ::read(wake_fd_, &value, sizeof value);
-        }
+        if (fds[0].revents & POLLIN) drain_fd(wake_fd_);
         if ((fds[1].revents & (POLLIN | POLLHUP | POLLERR)) && !read_messages()) socket_.close();
     }
 }

@@ -17,6 +17,10 @@
 
 namespace respcache::net {
 
+// A (P|S)(UN)SUBSCRIBE confirmation, as opposed to a message: the first
+// element names the subscription change. Both protocols send the same shape.
+bool is_subscription_confirmation(const resp::reply& r);
+
 // The dedicated pub/sub connection a RESP2 server needs (a subscribed RESP2
 // connection can run nothing else). Owns one thread that writes
 // (UN)SUBSCRIBE commands, reads confirmations and messages, and reconnects

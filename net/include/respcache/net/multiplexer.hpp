@@ -344,6 +344,26 @@ namespace detail {
 void wait_until_set(std::atomic<int>& flag) noexcept;
 void set_and_wake(std::atomic<int>& flag) noexcept;
 
+// One blocking caller's wait for one reply. Shared with the completion, so
+// the I/O thread may still wake it after the caller has woken and left.
+struct reply_waiter {
+    std::atomic<int> done{0};
+    std::optional<result<resp::owned_reply>> outcome;
+
+    // On the I/O thread: keeps an owned copy of the reply, wakes the caller.
+    void finish(result<resp::reply> r) {
+        if (r)
+            outcome.emplace(r->to_owned());
+        else
+            outcome.emplace(r.error_value());
+        set_and_wake(done);
+    }
+    result<resp::owned_reply> wait() {
+        wait_until_set(done);
+        return std::move(*outcome);
+    }
+};
+
 // Text arguments that can tell a blocking XREAD from a plain one.
 template <class Arg>
 void collect_text(std::vector<std::string_view>& out, const Arg& arg) {
@@ -388,20 +408,8 @@ void multiplexer::submit(const call_options& options, bool blocking_call, bool r
 template <class... Args>
 result<resp::owned_reply> multiplexer::call(const call_options& options, std::string_view command,
                                             const Args&... args) {
-    // Shared with the completion, so the I/O thread may still notify it after
-    // this caller has woken and left; one futex wait and one wake per call.
-    struct waiter {
-        std::atomic<int> done{0};
-        std::optional<result<resp::owned_reply>> outcome;
-    };
-    auto w = std::make_shared<waiter>();
-    auto finish = [w](result<resp::reply> r) {
-        if (r)
-            w->outcome.emplace(r->to_owned());
-        else
-            w->outcome.emplace(r.error_value());
-        detail::set_and_wake(w->done);
-    };
+    auto w = std::make_shared<detail::reply_waiter>();
+    auto finish = [w](result<resp::reply> r) { w->finish(std::move(r)); };
     const command_traits traits = detail::traits_of_call(command, args...);
     if (traits.blocking) {
         std::string encoded;
@@ -413,8 +421,7 @@ result<resp::owned_reply> multiplexer::call(const call_options& options, std::st
             return 1;
         });
     }
-    detail::wait_until_set(w->done);
-    result<resp::owned_reply> outcome = std::move(*w->outcome);
+    result<resp::owned_reply> outcome = w->wait();
     if (outcome && outcome->view().is_error())
         return error{error_kind::server_reply, std::string(outcome->view().string())};
     return outcome;
