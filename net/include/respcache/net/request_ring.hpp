@@ -14,12 +14,17 @@ class ring {
     bool empty() const noexcept { return size_ == 0; }
     std::size_t size() const noexcept { return size_; }
     T& front() noexcept { return slots_[head_]; }
+    T& back() noexcept { return (*this)[size_ - 1]; }
     T& operator[](std::size_t i) noexcept { return slots_[(head_ + i) & (slots_.size() - 1)]; }
 
     void push_back(T value) {
         if (size_ == slots_.size()) grow();
         slots_[(head_ + size_) & (slots_.size() - 1)] = std::move(value);
         ++size_;
+    }
+    void clear() noexcept {
+        while (size_ > 0) pop_front();
+        head_ = 0;
     }
     void pop_front() noexcept {
         slots_[head_] = T{};
