@@ -117,18 +117,43 @@ result<std::vector<resp::owned_reply>> connection::flush() {
 }
 
 result<std::vector<resp::owned_reply>> connection::flush(clock::time_point deadline) {
+    return flush(deadline, -1);
+}
+
+result<std::vector<resp::owned_reply>> connection::flush(clock::time_point deadline,
+                                                         int interrupt_fd) {
     const std::size_t expected = queued_;
     queued_ = 0;
-    auto written = write_all(deadline);
+    auto written = write_all(deadline, interrupt_fd);
     if (!written) return written.error_value();
     std::vector<resp::owned_reply> replies;
     replies.reserve(expected);
     for (std::size_t i = 0; i < expected; ++i) {
-        auto reply = read_reply(deadline);
+        auto reply = read_reply(deadline, interrupt_fd);
         if (!reply) return reply.error_value();
         replies.push_back(reply->to_owned());
     }
     return replies;
+}
+
+result<void> connection::reset(clock::time_point deadline, int interrupt_fd) {
+    if (queued_ != 0 || !reader_.idle())
+        return poison(error{error_kind::protocol, "replies are outstanding; cannot reset"});
+    queue("RESET");
+    // RESET leaves subscribed mode, so on RESP2 its reply may follow
+    // messages that were on their way: skip them.
+    queued_ = 0;
+    auto written = write_all(deadline, interrupt_fd);
+    if (!written) return written;
+    for (;;) {
+        auto reply = read_reply(deadline, interrupt_fd);
+        if (!reply) return reply.error_value();
+        if (reply->kind() == resp::type::simple_string && reply->string() == "RESET") break;
+        if (reply->is_error())
+            return poison(error{error_kind::server_reply, std::string(reply->string())});
+    }
+    protocol_ = 2;  // what RESET leaves
+    return run_handshake(deadline, interrupt_fd);
 }
 
 result<bool> connection::wait_for_push(clock::time_point deadline) {

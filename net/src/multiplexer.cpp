@@ -8,26 +8,11 @@
 
 #include <algorithm>
 #include <cerrno>
-#include <random>
 
 #include "event_signal.hpp"
-#include "subscriber.hpp"
+#include "multiplexer_core.hpp"
 
 namespace respcache::net {
-
-namespace {
-
-using detail::drain_fd;
-using detail::signal_fd;
-
-using std::chrono::milliseconds;
-
-bool later(const std::pair<clock::time_point, std::uint64_t>& a,
-           const std::pair<clock::time_point, std::uint64_t>& b) {
-    return a.first > b.first;
-}
-
-}  // namespace
 
 namespace detail {
 
@@ -42,51 +27,67 @@ void set_and_wake(std::atomic<int>& flag) noexcept {
     ::syscall(SYS_futex, reinterpret_cast<int*>(&flag), FUTEX_WAKE_PRIVATE, 1, nullptr, nullptr, 0);
 }
 
-}  // namespace detail
+namespace {
+
+using std::chrono::milliseconds;
+
+constexpr std::size_t read_chunk = 64 * 1024;
+// A reader that grew past this for one huge reply is replaced once idle.
+constexpr std::size_t reader_shrink_threshold = 4 * 1024 * 1024;
+
+error closed_error() {
+    return error{error_kind::closed, "the multiplexer is closed"};
+}
+
+// An error reply becomes an error of kind server_reply: the rule of every
+// path that returns an owned reply.
+result<resp::owned_reply> error_reply_as_error(result<resp::owned_reply> outcome) {
+    if (outcome && outcome->view().is_error())
+        return error{error_kind::server_reply, std::string(outcome->view().string())};
+    return outcome;
+}
+
+}  // namespace
 
 // --- construction and teardown ----------------------------------------------
 
-multiplexer::multiplexer(const connection_options& options, const multiplexer_settings& settings)
-    : options_(options), settings_(settings) {
-    wake_fd_ = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-    stop_fd_ = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+multiplexer_core::multiplexer_core(const connection_options& options,
+                                   const multiplexer_settings& settings)
+    : options_(options),
+      settings_(settings),
+      dedicated_(options, settings.max_dedicated_connections, stop_fd_),
+      command_(false, settings),
+      subscriber_(true, settings) {
+    command_.wanted = true;
 }
 
-result<std::shared_ptr<multiplexer>> multiplexer::connect(const connection_options& options,
-                                                          const multiplexer_settings& settings) {
-    if (options.endpoints.empty())
-        return error{error_kind::config, "the configuration names no endpoint"};
-    auto m = std::make_shared<multiplexer>(options, settings);
-    if (m->wake_fd_ < 0 || m->stop_fd_ < 0) return io_error("eventfd", errno);
-    const int attempts = std::max(1, options.connect_retry);
-    for (int attempt = 0; attempt < attempts; ++attempt) {
-        auto opened = connection::open(options);
-        if (opened) {
-            m->protocol_ = opened->protocol();
-            m->negotiated_protocol_ = opened->protocol();
-            m->socket_ = opened->release_socket();
-            m->ever_connected_ = true;
-            m->connected_ = true;
-            m->last_activity_ = clock::now();
-            break;
-        }
-        m->last_connect_error_ = opened.error_value();
-        if (opened.error_value().kind == error_kind::auth ||
-            opened.error_value().kind == error_kind::config)
-            break;
-    }
-    if (!m->connected_ && options.abort_connect) return m->last_connect_error_;
-    m->io_thread_ = std::thread([raw = m.get()] { raw->run(); });
-    return m;
-}
-
-multiplexer::~multiplexer() {
-    close();
+multiplexer_core::~multiplexer_core() {
     if (wake_fd_ >= 0) ::close(wake_fd_);
     if (stop_fd_ >= 0) ::close(stop_fd_);
 }
 
-void multiplexer::close() {
+result<void> multiplexer_core::start() {
+    if (wake_fd_ < 0 || stop_fd_ < 0) return io_error("eventfd", errno);
+    const int attempts = std::max(1, options_.connect_retry);
+    for (int attempt = 0; attempt < attempts; ++attempt) {
+        auto opened = connection::open(options_);
+        if (opened) {
+            adopt(command_, *opened);
+            break;
+        }
+        last_connect_error_ = opened.error_value();
+        command_.requests.connection_lost(last_connect_error_);
+        if (opened.error_value().kind == error_kind::auth ||
+            opened.error_value().kind == error_kind::config)
+            break;
+    }
+    if (!command_.sock.is_open() && options_.abort_connect) return last_connect_error_;
+    io_thread_ = std::thread([self = shared_from_this()] { self->run(); });
+    return {};
+}
+
+void multiplexer_core::close() {
+    std::vector<std::thread> threads;
     {
         std::lock_guard lock(mutex_);
         if (!closing_) {
@@ -95,49 +96,51 @@ void multiplexer::close() {
             signal_fd(wake_fd_);
         }
         space_available_.notify_all();
+        job_ready_.notify_all();
+        threads.swap(workers_);
+        if (io_thread_.joinable()) threads.push_back(std::move(io_thread_));
     }
-    if (io_thread_.joinable()) {
-        if (io_thread_.get_id() == std::this_thread::get_id())
-            io_thread_.detach();
+    dedicated_.close();
+    // Every thread holds the core; one that closes it from inside (a
+    // completion, a message handler) is left to finish on its own.
+    for (std::thread& t : threads) {
+        if (t.get_id() == std::this_thread::get_id())
+            t.detach();
         else
-            io_thread_.join();
-    }
-    std::unique_ptr<subscriber> dedicated;
-    {
-        std::lock_guard lock(mutex_);
-        idle_dedicated_.clear();
-        dedicated = std::move(subscriber_);
+            t.join();
     }
 }
 
-void multiplexer::on_connection_event(std::function<void(const connection_event&)> handler) {
+void multiplexer_core::on_connection_event(std::function<void(const connection_event&)> handler) {
     std::lock_guard lock(mutex_);
     event_handler_ = std::move(handler);
 }
 
-multiplexer::counters multiplexer::snapshot() const noexcept {
-    counters c;
+multiplexer::counters multiplexer_core::snapshot() const noexcept {
+    multiplexer::counters c;
     c.commands_sent = commands_sent_.load(std::memory_order_relaxed);
     c.replies = replies_.load(std::memory_order_relaxed);
-    c.timeouts = timeouts_.load(std::memory_order_relaxed);
+    c.timeouts = command_.requests.timeouts() + subscriber_.requests.timeouts();
     c.reconnects = reconnects_.load(std::memory_order_relaxed);
     c.bytes_written = bytes_written_.load(std::memory_order_relaxed);
     c.bytes_read = bytes_read_.load(std::memory_order_relaxed);
     c.writes = writes_.load(std::memory_order_relaxed);
+    c.calls_on_caller_thread = led_calls_.load(std::memory_order_relaxed);
     return c;
 }
 
 // --- caller side --------------------------------------------------------------
 
-clock::time_point multiplexer::deadline_for(const call_options& options, bool blocking_call) const {
+clock::time_point multiplexer_core::deadline_for(const call_options& options,
+                                                 bool blocking_call) const {
     const milliseconds timeout = options.timeout.count() > 0 ? options.timeout
                                  : blocking_call             ? options_.sync_timeout
                                                              : options_.effective_async_timeout();
     return clock::now() + timeout;
 }
 
-std::optional<error> multiplexer::admit(std::unique_lock<std::mutex>& lock,
-                                        clock::time_point deadline, std::size_t) {
+std::optional<error> multiplexer_core::admit(std::unique_lock<std::mutex>& lock,
+                                             clock::time_point deadline) {
     const auto full = [this] {
         return queued_requests_ >= settings_.max_queued_requests ||
                (queued_bytes_ >= settings_.max_queued_bytes && queued_requests_ > 0);
@@ -151,68 +154,157 @@ std::optional<error> multiplexer::admit(std::unique_lock<std::mutex>& lock,
                                                 " bytes) until the deadline"};
         }
     }
-    if (closing_) return error{error_kind::closed, "the multiplexer is closed"};
+    if (closing_) return closed_error();
     return std::nullopt;
 }
 
-void multiplexer::enqueue(std::unique_lock<std::mutex>&, request r, std::size_t offset) {
-    r.id = next_id_++;
+void multiplexer_core::hand_over(std::unique_lock<std::mutex>&, std::string_view encoded,
+                                 const request_spec& spec, completion done, bool subscription) {
+    handed_.push_back(
+        handed_request{spec, std::move(done), handed_bytes_.size(), encoded.size(), subscription});
+    handed_bytes_.append(encoded);
     ++queued_requests_;
-    queued_bytes_ += r.length;
-    pending_.push_back(pending_request{std::move(r), offset});
+    queued_bytes_ += encoded.size();
 }
 
-void multiplexer::wake_io_thread(std::unique_lock<std::mutex>& lock) {
-    // A busy I/O thread looks for new requests before it sleeps: only a
-    // sleeping one needs the (system call) wake-up, and only once. It is sent
-    // after unlocking, so the woken thread does not block on the lock.
-    const bool wake = io_sleeping_ && !wake_signalled_;
+void multiplexer_core::wake_io_thread(std::unique_lock<std::mutex>& lock) {
+    // A busy I/O thread looks for new requests before it sleeps, and a
+    // leader hands over when it is done: only a sleeping I/O thread needs the
+    // (system call) wake-up, and only once. It is sent after unlocking, so
+    // the woken thread does not block on the lock.
+    const bool wake = io_sleeping_ && !wake_signalled_ && !leader_active_;
     wake_signalled_ = wake_signalled_ || wake;
     lock.unlock();
     if (wake) signal_fd(wake_fd_);
 }
 
-result<std::vector<resp::owned_reply>> multiplexer::execute(const command_batch& batch,
-                                                            const call_options& options) {
-    if (batch.empty()) return std::vector<resp::owned_reply>{};
+bool multiplexer_core::may_lead(const std::unique_lock<std::mutex>&) const {
+    return io_sleeping_ && command_link_idle_ && !leader_active_ && handed_.empty() && !closing_;
+}
+
+result<resp::owned_reply> multiplexer_core::call(const call_options& options, command_traits traits,
+                                                 std::string_view encoded) {
+    if (traits.refusal != nullptr) return error{error_kind::config, traits.refusal};
+    const clock::time_point deadline = deadline_for(options, true);
+    if (traits.blocking) return error_reply_as_error(run_blocking_here(encoded, deadline));
+    const request_spec spec{deadline, request_kind::command, 1,
+                            options.retry_safe.value_or(traits.retry_safe)};
+    std::unique_lock lock(mutex_);
+    if (may_lead(lock)) {
+        leader_active_ = true;
+        lock.unlock();
+        return error_reply_as_error(lead(encoded, spec));
+    }
+    if (auto refused = admit(lock, deadline)) return std::move(*refused);
+    reply_waiter w;
+    hand_over(
+        lock, encoded, spec, [&w](result<resp::reply> r) { w.finish(std::move(r)); }, false);
+    wake_io_thread(lock);
+    return error_reply_as_error(w.wait());
+}
+
+result<resp::owned_reply> multiplexer_core::lead(std::string_view encoded,
+                                                 const request_spec& spec) {
+    // The command link is idle and the I/O thread asleep: this thread writes
+    // its own request and reads its own reply, saving two thread hand-offs.
+    led_calls_.fetch_add(1, std::memory_order_relaxed);
+    commands_sent_.fetch_add(1, std::memory_order_relaxed);
+    reply_waiter w;
+    request_spec uncounted = spec;
+    uncounted.counted = false;
+    command_.requests.push(encoded, uncounted,
+                           [&w](result<resp::reply> r) { w.finish(std::move(r)); });
+    while (w.done.load(std::memory_order_relaxed) == 0 && command_.sock.is_open()) {
+        write_some(command_);
+        if (w.done.load(std::memory_order_relaxed) != 0 || !command_.sock.is_open()) break;
+        const bool want_write = command_.requests.wants_write();
+        pollfd fd{command_.sock.fd(), static_cast<short>(POLLIN | (want_write ? POLLOUT : 0)), 0};
+        const auto now = clock::now();
+        const auto wait = std::chrono::ceil<milliseconds>(spec.deadline - now).count();
+        const int rc =
+            wait > 0 ? ::poll(&fd, 1, static_cast<int>(std::min<long long>(wait, 3600000))) : 0;
+        if (rc == 0) {
+            if (auto drop = command_.requests.expire(clock::now())) lose(command_, *drop);
+            continue;
+        }
+        if (rc > 0 && (fd.revents & (POLLIN | POLLHUP | POLLERR))) read_some(command_);
+    }
+    bool wake;
+    {
+        std::lock_guard lock(mutex_);
+        leader_active_ = false;
+        // Whoever came meanwhile, or a lost connection (whose reconnect, and
+        // perhaps the resend of this request, are the I/O thread's job).
+        wake = io_waits_for_leader_ || !handed_.empty() || !command_.sock.is_open();
+        io_waits_for_leader_ = false;
+        if (!command_.sock.is_open()) command_link_idle_ = false;
+        wake_signalled_ = wake_signalled_ || wake;
+    }
+    if (wake) signal_fd(wake_fd_);
+    return w.wait();
+}
+
+void multiplexer_core::async_call(const call_options& options, command_traits traits,
+                                  std::string_view encoded, completion done) {
+    if (traits.refusal != nullptr) {
+        done(error{error_kind::config, traits.refusal});
+        return;
+    }
+    const clock::time_point deadline = deadline_for(options, false);
+    if (traits.blocking) {
+        run_blocking_async(std::string(encoded), deadline, std::move(done));
+        return;
+    }
+    const request_spec spec{deadline, request_kind::command, 1,
+                            options.retry_safe.value_or(traits.retry_safe)};
+    std::unique_lock lock(mutex_);
+    if (auto refused = admit(lock, deadline)) {
+        lock.unlock();
+        done(std::move(*refused));
+        return;
+    }
+    hand_over(lock, encoded, spec, std::move(done), false);
+    wake_io_thread(lock);
+}
+
+result<std::vector<resp::owned_reply>> multiplexer_core::execute_batch(
+    std::string_view bytes, std::span<const std::size_t> ends, const std::vector<bool>& retry_safe,
+    const call_options& options) {
     struct gather {
         std::mutex mutex;
         std::condition_variable ready;
         std::vector<std::optional<result<resp::owned_reply>>> outcomes;
         std::size_t left;
     } g;
-    g.outcomes.resize(batch.size());
-    g.left = batch.size();
-
+    g.outcomes.resize(ends.size());
+    g.left = ends.size();
     const clock::time_point deadline = deadline_for(options, true);
     {
         std::unique_lock lock(mutex_);
-        if (auto refused = admit(lock, deadline, batch.bytes_.size())) return std::move(*refused);
-        const std::size_t base = pending_bytes_.size();
-        pending_bytes_.append(batch.bytes_);
+        if (auto refused = admit(lock, deadline)) return std::move(*refused);
         std::size_t begin = 0;
-        for (std::size_t i = 0; i < batch.size(); ++i) {
-            request r;
-            r.deadline = deadline;
-            r.length = batch.ends_[i] - begin;
-            r.retry_safe = options.retry_safe.value_or(batch.retry_safe_[i]);
-            r.done = [&g, i](result<resp::reply> outcome) {
-                std::lock_guard guard(g.mutex);
-                if (outcome)
-                    g.outcomes[i].emplace(outcome->to_owned());
-                else
-                    g.outcomes[i].emplace(outcome.error_value());
-                if (--g.left == 0) g.ready.notify_one();
-            };
-            enqueue(lock, std::move(r), base + begin);
-            begin = batch.ends_[i];
+        for (std::size_t i = 0; i < ends.size(); ++i) {
+            const request_spec spec{deadline, request_kind::command, 1,
+                                    options.retry_safe.value_or(retry_safe[i])};
+            hand_over(
+                lock, bytes.substr(begin, ends[i] - begin), spec,
+                [&g, i](result<resp::reply> outcome) {
+                    std::lock_guard guard(g.mutex);
+                    if (outcome)
+                        g.outcomes[i].emplace(outcome->to_owned());
+                    else
+                        g.outcomes[i].emplace(outcome.error_value());
+                    if (--g.left == 0) g.ready.notify_one();
+                },
+                false);
+            begin = ends[i];
         }
         wake_io_thread(lock);
     }
     std::unique_lock lock(g.mutex);
     g.ready.wait(lock, [&g] { return g.left == 0; });
     std::vector<resp::owned_reply> replies;
-    replies.reserve(batch.size());
+    replies.reserve(ends.size());
     for (auto& outcome : g.outcomes) {
         if (!*outcome) return outcome->error_value();
         replies.push_back(std::move(outcome->value()));
@@ -220,19 +312,20 @@ result<std::vector<resp::owned_reply>> multiplexer::execute(const command_batch&
     return replies;
 }
 
-result<resp::owned_reply> multiplexer::execute(const transaction& tx, const call_options& options) {
-    auto w = std::make_shared<detail::reply_waiter>();
-    call_options no_retry = options;
-    no_retry.retry_safe = false;
-    submit(
-        no_retry, true, false, [w](result<resp::reply> r) { w->finish(std::move(r)); },
-        [&tx](std::string& out) -> std::uint32_t {
-            resp::append_command(out, "MULTI");
-            out.append(tx.bytes_);
-            resp::append_command(out, "EXEC");
-            return static_cast<std::uint32_t>(tx.count_ + 2);
-        });
-    result<resp::owned_reply> outcome = w->wait();
+result<resp::owned_reply> multiplexer_core::execute_transaction(std::string_view encoded,
+                                                                std::size_t commands,
+                                                                const call_options& options) {
+    const request_spec spec{deadline_for(options, true), request_kind::transaction,
+                            static_cast<std::uint32_t>(commands + 2), false};
+    reply_waiter w;
+    {
+        std::unique_lock lock(mutex_);
+        if (auto refused = admit(lock, spec.deadline)) return std::move(*refused);
+        hand_over(
+            lock, encoded, spec, [&w](result<resp::reply> r) { w.finish(std::move(r)); }, false);
+        wake_io_thread(lock);
+    }
+    result<resp::owned_reply> outcome = w.wait();
     if (!outcome) return outcome;
     const resp::reply exec = outcome->view();
     if (exec.is_error()) return error{error_kind::server_reply, std::string(exec.string())};
@@ -242,265 +335,417 @@ result<resp::owned_reply> multiplexer::execute(const transaction& tx, const call
     return outcome;
 }
 
-result<connection> multiplexer::lease() {
+// --- dedicated connections ------------------------------------------------------
+
+result<leased_connection> multiplexer_core::lease() {
     {
         std::lock_guard lock(mutex_);
-        if (closing_) return error{error_kind::closed, "the multiplexer is closed"};
-        if (!idle_dedicated_.empty()) {
-            connection c = std::move(idle_dedicated_.back());
-            idle_dedicated_.pop_back();
-            return c;
-        }
+        if (closing_) return closed_error();
     }
-    return connection::open(options_, stop_fd_);
+    auto c = dedicated_.acquire(clock::now() + options_.sync_timeout);
+    if (!c) return c.error_value();
+    return leased_connection(shared_from_this(), std::move(*c));
 }
 
-void multiplexer::release(connection c) {
-    if (!c.is_open() || c.queued() != 0) return;
-    std::lock_guard lock(mutex_);
-    if (!closing_ && idle_dedicated_.size() < 8) idle_dedicated_.push_back(std::move(c));
+result<resp::owned_reply> multiplexer_core::run_blocking_here(std::string_view encoded,
+                                                              clock::time_point deadline) {
+    auto c = dedicated_.acquire(deadline);
+    if (!c) return c.error_value();
+    c->queue_encoded(encoded, 1);
+    auto replies = c->flush(deadline, stop_fd_);
+    result<resp::owned_reply> outcome = replies
+                                            ? result<resp::owned_reply>(std::move(replies->front()))
+                                            : result<resp::owned_reply>(replies.error_value());
+    dedicated_.give_back(std::move(*c));
+    return outcome;
 }
 
-void multiplexer::run_dedicated(const call_options& options, std::string encoded, completion done,
-                                bool on_this_thread) {
-    const clock::time_point deadline = deadline_for(options, true);
-    auto work = [deadline, encoded = std::move(encoded), done = std::move(done)](multiplexer& m) {
-        auto leased = m.lease();
-        if (!leased) {
-            done(leased.error_value());
-            return;
-        }
-        leased->queue_encoded(encoded, 1);
-        auto replies = leased->flush(deadline);
-        if (!replies) {
-            done(replies.error_value());
-            return;
-        }
-        done(replies->front().view());
-        m.release(std::move(*leased));
-    };
-    if (on_this_thread) {
-        work(*this);
+void multiplexer_core::run_blocking_async(std::string encoded, clock::time_point deadline,
+                                          completion done) {
+    std::unique_lock lock(mutex_);
+    if (closing_) {
+        lock.unlock();
+        done(closed_error());
         return;
     }
-    std::thread([self = shared_from_this(), work = std::move(work)] { work(*self); }).detach();
+    blocking_jobs_.push_back(blocking_job{std::move(encoded), deadline, std::move(done)});
+    if (idle_workers_ == 0 && workers_.size() < settings_.max_dedicated_connections)
+        workers_.emplace_back([self = shared_from_this()] { self->run_worker(); });
+    else
+        job_ready_.notify_one();
+}
+
+void multiplexer_core::run_worker() {
+    std::unique_lock lock(mutex_);
+    for (;;) {
+        ++idle_workers_;
+        job_ready_.wait(lock, [this] { return closing_ || !blocking_jobs_.empty(); });
+        --idle_workers_;
+        if (closing_) break;
+        blocking_job job = std::move(blocking_jobs_.front());
+        blocking_jobs_.pop_front();
+        lock.unlock();
+        auto c = dedicated_.acquire(job.deadline);
+        if (!c) {
+            job.done(c.error_value());
+        } else {
+            c->queue_encoded(job.encoded, 1);
+            auto replies = c->flush(job.deadline, stop_fd_);
+            if (replies)
+                job.done(replies->front().view());
+            else
+                job.done(replies.error_value());
+            dedicated_.give_back(std::move(*c));
+        }
+        lock.lock();
+    }
+    std::deque<blocking_job> left;
+    left.swap(blocking_jobs_);
+    lock.unlock();
+    for (blocking_job& job : left) job.done(closed_error());
+}
+
+// --- pub/sub ------------------------------------------------------------------
+
+result<void> multiplexer_core::change_subscription(channel_kind kind, std::string_view name,
+                                                   message_handler handler, bool subscribing) {
+    // Registered first, so that a reconnect from now on restores it.
+    if (subscribing)
+        subscriptions_.add(kind, name, std::move(handler));
+    else
+        subscriptions_.remove(kind, name);
+    std::string encoded;
+    resp::append_command(encoded, subscription_command(kind, subscribing), name);
+    const request_spec spec{clock::now() + options_.sync_timeout, request_kind::subscription, 1,
+                            true};
+    reply_waiter w;
+    {
+        std::unique_lock lock(mutex_);
+        if (auto refused = admit(lock, spec.deadline)) {
+            if (subscribing) subscriptions_.remove(kind, name);
+            return std::move(*refused);
+        }
+        hand_over(
+            lock, encoded, spec, [&w](result<resp::reply> r) { w.finish(std::move(r)); }, true);
+        wake_io_thread(lock);
+    }
+    auto confirmed = w.wait();
+    if (!confirmed) {
+        if (confirmed.error_value().kind == error_kind::timeout)
+            return error{error_kind::timeout,
+                         "the server did not confirm the subscription change in time; it stays "
+                         "registered and is restored on reconnect"};
+        return confirmed.error_value();
+    }
+    if (confirmed->view().is_error()) {
+        if (subscribing) subscriptions_.remove(kind, name);
+        return error{error_kind::server_reply,
+                     "the server refused " + std::string(subscription_command(kind, subscribing)) +
+                         ": " + std::string(confirmed->view().string())};
+    }
+    return {};
 }
 
 // --- the I/O thread -------------------------------------------------------------
 
-void multiplexer::run() {
-    if (!socket_.is_open()) next_attempt_ = clock::now();
+void multiplexer_core::run() {
+    if (!command_.sock.is_open()) command_.next_attempt = clock::now();
     for (;;) {
-        take_pending();
-        const clock::time_point now = clock::now();
-        expire(now);
-        if (!socket_.is_open()) {
-            if (now >= next_attempt_) {
-                try_connect();
-                continue;
-            }
-        } else {
-            write_some();
-            maybe_ping(now);
-        }
-
-        clock::time_point wake_at = now + std::chrono::hours(1);
-        if (!deadlines_.empty()) wake_at = std::min(wake_at, deadlines_.front().first);
-        if (!socket_.is_open()) wake_at = std::min(wake_at, next_attempt_);
-        if (socket_.is_open() && options_.keep_alive.count() > 0 && !ping_outstanding_)
-            wake_at = std::min(wake_at, last_activity_ + options_.keep_alive);
-        const auto wait = std::chrono::ceil<milliseconds>(wake_at - now).count();
-
+        bool leader;
         {
             std::lock_guard lock(mutex_);
             if (closing_) break;
-            if (!pending_.empty()) continue;
-            io_sleeping_ = true;
+            io_sleeping_ = false;
+            wake_signalled_ = false;
+            leader = leader_active_;
+            if (leader) {
+                io_waits_for_leader_ = true;
+            } else {
+                std::swap(handed_, taken_);
+                std::swap(handed_bytes_, taken_bytes_);
+            }
         }
-        const bool want_write = written_ < wire_start_ + wire_.size();
-        pollfd fds[2] = {
+        const clock::time_point now = clock::now();
+        if (leader) {
+            wait_for_leader(now);
+            continue;
+        }
+        take_handed_over();
+        expire_deferred(now);
+        service(command_, now);
+        if (subscriber_.wanted) service(subscriber_, now);
+        release_capacity();
+
+        clock::time_point wake_at = now + std::chrono::hours(1);
+        for (link* l : {&command_, &subscriber_}) {
+            if (!l->wanted) continue;
+            if (auto d = l->requests.next_deadline()) wake_at = std::min(wake_at, *d);
+            if (!l->sock.is_open()) wake_at = std::min(wake_at, l->next_attempt);
+            if (l->sock.is_open() && options_.keep_alive.count() > 0 && !l->keepalive_outstanding)
+                wake_at = std::min(wake_at, l->last_activity + options_.keep_alive);
+        }
+        for (const deferred_request& d : deferred_) wake_at = std::min(wake_at, d.spec.deadline);
+        const auto wait = std::chrono::ceil<milliseconds>(wake_at - clock::now()).count();
+
+        // Idle, with no subscription on it: nothing can arrive but the
+        // server closing, and a blocking caller may drive it itself.
+        const bool command_idle = command_.sock.is_open() && command_.requests.idle() &&
+                                  command_.reader.idle() &&
+                                  !(command_.protocol == 3 && !subscriptions_.empty());
+        {
+            std::lock_guard lock(mutex_);
+            if (closing_) break;
+            if (!handed_.empty()) continue;
+            io_sleeping_ = true;
+            command_link_idle_ = command_idle;
+        }
+        const bool command_writes = command_.sock.is_open() && command_.requests.wants_write();
+        const bool subscriber_writes =
+            subscriber_.sock.is_open() && subscriber_.requests.wants_write();
+        pollfd fds[3] = {
             {wake_fd_, POLLIN, 0},
-            {socket_.fd(), static_cast<short>(POLLIN | (want_write ? POLLOUT : 0)), 0}};
-        const nfds_t count = socket_.is_open() ? 2 : 1;
-        const int rc =
-            ::poll(fds, count, static_cast<int>(std::clamp<long long>(wait, 0, 3600000)));
-        if (rc < 0) continue;  // EINTR
+            {command_.sock.fd(),
+             static_cast<short>(command_idle ? POLLRDHUP
+                                             : (POLLIN | (command_writes ? POLLOUT : 0))),
+             0},
+            {subscriber_.sock.fd(), static_cast<short>(POLLIN | (subscriber_writes ? POLLOUT : 0)),
+             0},
+        };
+        const int rc = ::poll(fds, 3, static_cast<int>(std::clamp<long long>(wait, 0, 3600000)));
+        {
+            std::lock_guard lock(mutex_);
+            io_sleeping_ = false;
+            command_link_idle_ = false;
+            leader = leader_active_;
+        }
+        if (rc <= 0) continue;  // a timer, or EINTR
         if (fds[0].revents & POLLIN) drain_fd(wake_fd_);
-        if (count == 2 && (fds[1].revents & (POLLIN | POLLHUP | POLLERR))) read_some();
+        constexpr short readable = POLLIN | POLLHUP | POLLERR | POLLRDHUP;
+        if (!leader && fds[1].fd >= 0 && (fds[1].revents & readable)) read_some(command_);
+        if (fds[2].fd >= 0 && (fds[2].revents & readable)) read_some(subscriber_);
     }
-    fail_everything(error{error_kind::closed, "the multiplexer was closed"});
+    fail_everything(closed_error());
 }
 
-void multiplexer::take_pending() {
-    {
-        std::lock_guard lock(mutex_);
-        wake_signalled_ = false;
-        io_sleeping_ = false;
-        if (pending_.empty()) return;
-        std::swap(pending_, taken_);
-        std::swap(pending_bytes_, taken_bytes_);
-    }
-    const std::uint64_t base = wire_start_ + wire_.size();
-    wire_.append(taken_bytes_);
-    for (pending_request& p : taken_) {
-        p.r.offset = base + p.offset;
-        push_deadline(p.r.deadline, p.r.id);
-        queue_.push_back(std::move(p.r));
-    }
+void multiplexer_core::wait_for_leader(clock::time_point) {
+    // The command link (and what losing it touches) is the leader's until it
+    // says it is done, within one call's round trip.
+    pollfd fd{wake_fd_, POLLIN, 0};
+    if (::poll(&fd, 1, 100) > 0) drain_fd(wake_fd_);
+}
+
+void multiplexer_core::take_handed_over() {
     commands_sent_.fetch_add(taken_.size(), std::memory_order_relaxed);
+    for (handed_request& r : taken_)
+        route(r, std::string_view(taken_bytes_).substr(r.offset, r.length));
     taken_.clear();
     taken_bytes_.clear();
 }
 
-void multiplexer::push_deadline(clock::time_point deadline, std::uint64_t id) {
-    // Entries of answered requests stay until their time comes; rebuild from
-    // the live requests when they outnumber them, so the heap stays small.
-    if (deadlines_.size() > 2 * queue_.size() + 1024) {
-        deadlines_.clear();
-        for (std::size_t i = 0; i < queue_.size(); ++i)
-            if (!queue_[i].completed) deadlines_.emplace_back(queue_[i].deadline, queue_[i].id);
-        std::make_heap(deadlines_.begin(), deadlines_.end(), later);
+void multiplexer_core::route(handed_request& r, std::string_view bytes) {
+    if (!r.subscription) {
+        command_.requests.push(bytes, r.spec, std::move(r.done));
+        return;
     }
-    deadlines_.emplace_back(deadline, id);
-    std::push_heap(deadlines_.begin(), deadlines_.end(), later);
+    // Which connection carries pub/sub is known once the server said which
+    // protocol it speaks.
+    if (command_.protocol == 0) {
+        deferred_.push_back(deferred_request{std::string(bytes), r.spec, std::move(r.done)});
+        return;
+    }
+    link& target = pubsub_link();
+    if (!target.wanted) {
+        target.wanted = true;
+        target.next_attempt = clock::now();
+    }
+    target.requests.push(bytes, r.spec, std::move(r.done));
 }
 
-void multiplexer::write_some() {
-    while (written_ < wire_start_ + wire_.size()) {
-        const std::string_view unsent = std::string_view(wire_).substr(written_ - wire_start_);
-        auto sent = socket_.send_some(unsent);
+void multiplexer_core::expire_deferred(clock::time_point now) {
+    if (deferred_.empty()) return;
+    if (command_.protocol != 0) {
+        std::vector<deferred_request> ready;
+        ready.swap(deferred_);
+        for (deferred_request& d : ready) {
+            handed_request r{d.spec, std::move(d.done), 0, d.bytes.size(), true};
+            route(r, d.bytes);
+        }
+        return;
+    }
+    std::erase_if(deferred_, [&](deferred_request& d) {
+        if (d.spec.deadline > now) return false;
+        d.done(error{error_kind::timeout, "no reply before the deadline (while disconnected: " +
+                                              last_connect_error_.message + "; it never ran)"});
+        return true;
+    });
+}
+
+void multiplexer_core::service(link& l, clock::time_point now) {
+    if (auto drop = l.requests.expire(now)) lose(l, *drop);
+    if (!l.sock.is_open()) {
+        if (now >= l.next_attempt) try_connect(l);
+        return;
+    }
+    write_some(l);
+    maybe_ping(l, now);
+    if (l.requests.idle()) {
+        l.requests.shrink_when_idle();
+        if (l.read_since_idle > reader_shrink_threshold && l.reader.idle())
+            l.reader = resp::reader();
+        l.read_since_idle = 0;
+    }
+}
+
+void multiplexer_core::write_some(link& l) {
+    for (std::string_view unsent = l.requests.prepare_write(); !unsent.empty();
+         unsent = l.requests.prepare_write()) {
+        auto sent = l.sock.send_some(unsent);
         if (!sent) {
-            connection_lost(sent.error_value());
+            lose(l, sent.error_value());
             return;
         }
         if (*sent == 0) return;
-        written_ += *sent;
+        l.requests.commit_write(*sent);
         bytes_written_.fetch_add(*sent, std::memory_order_relaxed);
         writes_.fetch_add(1, std::memory_order_relaxed);
     }
 }
 
-void multiplexer::read_some() {
-    for (int round = 0; round < 16 && socket_.is_open(); ++round) {
-        const std::span<char> space = reader_.prepare(64 * 1024);
-        auto received = socket_.receive_some(space);
+void multiplexer_core::read_some(link& l) {
+    for (int round = 0; round < 16 && l.sock.is_open(); ++round) {
+        const std::span<char> space = l.reader.prepare(read_chunk);
+        auto received = l.sock.receive_some(space);
         if (!received) {
-            connection_lost(received.error_value());
+            lose(l, received.error_value());
             break;
         }
         if (*received == 0) break;
-        reader_.commit(*received);
+        l.reader.commit(*received);
+        l.read_since_idle += *received;
         bytes_read_.fetch_add(*received, std::memory_order_relaxed);
-        last_activity_ = clock::now();
+        l.last_activity = clock::now();
         for (;;) {
-            auto next = reader_.next();
+            auto next = l.reader.next();
             if (!next) {
-                connection_lost(next.error_value());
+                lose(l, next.error_value());
                 break;
             }
             if (!next->has_value()) break;
-            on_reply(**next);
-            if (!socket_.is_open()) break;
+            replies_.fetch_add(1, std::memory_order_relaxed);
+            switch (l.requests.on_reply(**next)) {
+                case pipeline::reply_use::answered:
+                    break;
+                case pipeline::reply_use::message:
+                    subscriptions_.deliver(**next);
+                    break;
+                case pipeline::reply_use::unexpected:
+                    lose(l,
+                         error{error_kind::protocol, "the server sent a reply nobody asked for"});
+                    break;
+            }
+            if (!l.sock.is_open()) break;
         }
         if (*received < space.size()) break;
     }
-    release_capacity(0, 0);
+    if (l.keepalive_outstanding && l.requests.idle()) l.keepalive_outstanding = false;
 }
 
-void multiplexer::on_reply(const resp::reply& reply) {
-    if (protocol_ == 3 && reply.kind() == resp::type::push) {
-        on_push(reply);
+void multiplexer_core::maybe_ping(link& l, clock::time_point now) {
+    if (l.keepalive_outstanding || options_.keep_alive.count() <= 0) return;
+    if (now - l.last_activity < options_.keep_alive) return;
+    l.keepalive_outstanding = true;
+    std::string ping;
+    resp::append_command(ping, "PING");
+    l.requests.push(ping,
+                    request_spec{now + options_.sync_timeout, request_kind::keepalive, 1, false},
+                    [&l](result<resp::reply>) { l.keepalive_outstanding = false; });
+    write_some(l);
+}
+
+void multiplexer_core::lose(link& l, const error& reason) {
+    const clock::time_point now = clock::now();
+    l.sock.close();
+    l.reader.reset();
+    l.keepalive_outstanding = false;
+    l.requests.connection_lost(reason);
+    // A connection that fails soon after it was made (a server that closes
+    // every new client, a repeatable protocol error) backs off like a
+    // failed attempt; one that lived a while comes back at once.
+    l.next_attempt =
+        now - l.connected_at < settings_.reconnect_cap ? now + l.backoff.after_failure() : now;
+    if (&l == &command_) connected_ = false;
+    last_connect_error_ = reason;
+    emit(connection_event::kind::lost, reason.message);
+}
+
+void multiplexer_core::try_connect(link& l) {
+    const clock::time_point now = clock::now();
+    // A slow attempt must not hold back the deadlines of waiting requests by
+    // more than a little.
+    milliseconds budget = options_.connect_timeout;
+    if (auto d = l.requests.next_deadline())
+        budget = std::clamp(std::chrono::ceil<milliseconds>(*d - now), milliseconds(100),
+                            std::max(options_.connect_timeout, milliseconds(100)));
+    connection_options attempt = options_;
+    attempt.connect_timeout = budget;
+    auto opened = connection::open(attempt, stop_fd_);
+    if (!opened) {
+        last_connect_error_ = opened.error_value();
+        l.requests.still_down(last_connect_error_);
+        l.next_attempt = clock::now() + l.backoff.after_failure();
         return;
     }
-    match_front(reply);
+    adopt(l, *opened);
+    if (&l != &command_) return;
+    const bool restored = ever_connected_;
+    ever_connected_ = true;
+    if (restored) reconnects_.fetch_add(1, std::memory_order_relaxed);
+    emit(restored ? connection_event::kind::restored : connection_event::kind::connected, {});
 }
 
-void multiplexer::on_push(const resp::reply& push) {
-    if (!is_subscription_confirmation(push)) {
-        deliver_message(push);
-        return;
-    }
-    // A subscription change is confirmed by a push; anything else (a
-    // server-side unsubscribe) has no request waiting for it.
-    pop_finished();
-    if (!queue_.empty() && queue_.front().subscription && queue_.front().offset < written_)
-        match_front(push);
-}
-
-void multiplexer::deliver_message(const resp::reply& message) {
-    if (!message.is_aggregate() || message.size() < 3) return;
-    const std::string_view kind = message[0].string();
-    pubsub_message m{pubsub_message::kind::message, message[1].string(), {}, message[2].string()};
-    channel_kind key_kind = channel_kind::channel;
-    std::string_view key = m.channel;
-    if (kind == "pmessage" && message.size() >= 4) {
-        m = {pubsub_message::kind::pattern_message, message[2].string(), message[1].string(),
-             message[3].string()};
-        key_kind = channel_kind::pattern;
-        key = m.pattern;
-    } else if (kind == "smessage") {
-        m.what = pubsub_message::kind::shard_message;
-        key_kind = channel_kind::shard;
-    } else if (kind != "message") {
-        return;
-    }
-    std::shared_ptr<message_handler> handler;
-    {
-        std::lock_guard lock(subscriptions_mutex_);
-        const auto found = subscriptions_.find(std::make_pair(key_kind, std::string(key)));
-        if (found == subscriptions_.end()) return;
-        handler = found->second;
-    }
-    (*handler)(m);
-}
-
-void multiplexer::match_front(const resp::reply& reply) {
-    pop_finished();
-    if (queue_.empty() || queue_.front().offset >= written_) {
-        connection_lost(error{error_kind::protocol, "the server sent a reply nobody asked for"});
-        return;
-    }
-    request& front = queue_.front();
-    if (--front.replies_left > 0) return;  // MULTI's OK and each QUEUED
-    replies_.fetch_add(1, std::memory_order_relaxed);
-    if (front.internal_ping) ping_outstanding_ = false;
-    if (!front.completed) complete(front, reply);
-    freed_bytes_ += front.length;
-    ++freed_requests_;
-    queue_.pop_front();
-    pop_finished();
-}
-
-void multiplexer::pop_finished() {
-    while (!queue_.empty() && queue_.front().replies_left == 0) {
-        freed_bytes_ += queue_.front().length;
-        ++freed_requests_;
-        queue_.pop_front();
-    }
-    compact_wire();
-}
-
-void multiplexer::compact_wire() {
-    const std::uint64_t wire_end = wire_start_ + wire_.size();
-    if (queue_.empty()) {
-        if (written_ == wire_end) {
-            wire_.clear();
-            wire_start_ = written_;
-        }
-        return;
-    }
-    const std::uint64_t unneeded = queue_.front().offset - wire_start_;
-    if (unneeded > 64 * 1024 && unneeded > wire_.size() / 2) {
-        wire_.erase(0, unneeded);
-        wire_start_ += unneeded;
+void multiplexer_core::adopt(link& l, connection& opened) {
+    l.protocol = opened.protocol();
+    l.sock = opened.release_socket();
+    l.reader.reset();
+    l.connected_at = l.last_activity = clock::now();
+    l.backoff.succeeded();
+    if (&l == &pubsub_link()) restore_subscriptions(l);
+    l.requests.connected();
+    if (&l == &command_) {
+        connected_ = true;
+        ever_connected_ = true;
     }
 }
 
-void multiplexer::release_capacity(std::size_t requests, std::uint64_t bytes) {
-    requests += freed_requests_;
-    bytes += freed_bytes_;
-    freed_requests_ = 0;
-    freed_bytes_ = 0;
+void multiplexer_core::restore_subscriptions(link& l) {
+    auto commands = subscriptions_.restore_commands();
+    if (commands.empty()) return;
+    if (&l == &subscriber_) l.wanted = true;
+    std::vector<prelude_request> prelude;
+    prelude.reserve(commands.size());
+    const clock::time_point deadline = clock::now() + options_.sync_timeout;
+    for (auto& c : commands) {
+        auto refused = [this, kind = c.kind, name = c.name](result<resp::reply> r) {
+            if (!r || !r->is_error()) return;  // confirmed, or retried on the next connection
+            subscriptions_.remove(kind, name);
+            emit(connection_event::kind::subscription_refused,
+                 "the server refused to restore " + std::string(subscription_command(kind, true)) +
+                     " " + name + ": " + std::string(r->string()));
+        };
+        prelude.push_back(prelude_request{
+            std::move(c.encoded), request_spec{deadline, request_kind::subscription, 1, true},
+            std::move(refused)});
+    }
+    l.requests.prepend(prelude);
+}
+
+void multiplexer_core::release_capacity() {
+    std::size_t requests = 0, bytes = 0;
+    for (link* l : {&command_, &subscriber_}) {
+        const auto [r, b] = l->requests.take_released();
+        requests += r;
+        bytes += b;
+    }
     if (requests == 0) return;
     std::lock_guard lock(mutex_);
     queued_requests_ -= requests;
@@ -508,165 +753,7 @@ void multiplexer::release_capacity(std::size_t requests, std::uint64_t bytes) {
     space_available_.notify_all();
 }
 
-void multiplexer::complete(request& r, result<resp::reply> outcome) {
-    r.completed = true;
-    completion done = std::move(r.done);
-    r.done = nullptr;
-    if (done) done(std::move(outcome));
-}
-
-void multiplexer::expire(clock::time_point now) {
-    while (!deadlines_.empty() && deadlines_.front().first <= now) {
-        const std::uint64_t id = deadlines_.front().second;
-        std::pop_heap(deadlines_.begin(), deadlines_.end(), later);
-        deadlines_.pop_back();
-        if (queue_.empty() || id < queue_.front().id) continue;
-        const std::uint64_t index = id - queue_.front().id;
-        if (index >= queue_.size()) continue;
-        request& r = queue_[index];
-        if (r.completed) continue;
-        timeouts_.fetch_add(1, std::memory_order_relaxed);
-        const bool written = socket_.is_open() && r.offset < written_;
-        std::string message = "no reply before the deadline (";
-        if (!socket_.is_open()) {
-            message += "while disconnected: " + last_connect_error_.message + ")";
-            r.replies_left = 0;  // never sent, and now never will be
-        } else if (written) {
-            message += "the command was sent, its outcome is unknown)";
-        } else {
-            message += "it could not be sent in time)";
-        }
-        if (r.internal_ping) {
-            complete(r, error{error_kind::timeout, message});
-            connection_lost(
-                error{error_kind::timeout, "keepalive PING unanswered; replacing the connection"});
-            continue;
-        }
-        complete(r, error{error_kind::timeout, std::move(message)});
-    }
-    pop_finished();
-    release_capacity(0, 0);
-}
-
-void multiplexer::maybe_ping(clock::time_point now) {
-    if (ping_outstanding_ || options_.keep_alive.count() <= 0) return;
-    if (now - last_activity_ < options_.keep_alive) return;
-    ping_outstanding_ = true;
-    enqueue_ping();
-}
-
-void multiplexer::enqueue_ping() {
-    std::unique_lock lock(mutex_);
-    const std::size_t offset = pending_bytes_.size();
-    resp::append_command(pending_bytes_, "PING");
-    request r;
-    r.deadline = clock::now() + options_.sync_timeout;
-    r.length = pending_bytes_.size() - offset;
-    r.retry_safe = false;
-    r.internal_ping = true;
-    enqueue(lock, std::move(r), offset);
-}
-
-void multiplexer::connection_lost(const error& reason) {
-    socket_.close();
-    reader_.reset();
-    connected_ = false;
-    ping_outstanding_ = false;
-    for (std::size_t i = 0; i < queue_.size(); ++i) {
-        request& r = queue_[i];
-        if (r.replies_left == 0) continue;
-        const bool written = r.offset < written_;
-        if (r.completed || r.internal_ping) {
-            r.replies_left = 0;
-        } else if (written && (!r.retry_safe || r.transaction)) {
-            complete(r, error{error_kind::io,
-                              "connection lost after the command was sent, so its "
-                              "outcome is unknown: " +
-                                  reason.message});
-            r.replies_left = 0;
-        } else {
-            r.replies_left = r.transaction ? r.replies_left : 1;
-        }
-    }
-    pop_finished();
-    release_capacity(0, 0);
-    last_connect_error_ = reason;
-    failed_attempts_ = 0;
-    next_attempt_ = clock::now();
-    emit(connection_event::kind::lost, reason.message);
-}
-
-void multiplexer::rebuild_wire() {
-    std::string fresh;
-    std::uint64_t position = wire_start_;
-    for (std::size_t i = 0; i < queue_.size(); ++i) {
-        request& r = queue_[i];
-        if (r.replies_left == 0) {
-            r.offset = position;
-            r.length = 0;
-            continue;
-        }
-        fresh.append(wire_, r.offset - wire_start_, r.length);
-        r.offset = position;
-        position += r.length;
-    }
-    wire_ = std::move(fresh);
-    written_ = wire_start_;
-}
-
-void multiplexer::try_connect() {
-    const clock::time_point now = clock::now();
-    // Do not let a slow connect attempt hold back the deadlines of waiting
-    // requests by more than a little.
-    milliseconds budget = options_.connect_timeout;
-    if (!deadlines_.empty()) {
-        const auto until = std::chrono::ceil<milliseconds>(deadlines_.front().first - now);
-        budget = std::clamp(until, milliseconds(100),
-                            std::max(options_.connect_timeout, milliseconds(100)));
-    }
-    connection_options attempt = options_;
-    attempt.connect_timeout = budget;
-    auto opened = connection::open(attempt, stop_fd_);
-    if (!opened) {
-        last_connect_error_ = opened.error_value();
-        const auto exponent = std::min(failed_attempts_++, 16u);
-        const auto delay = std::min<milliseconds::rep>(
-            settings_.reconnect_cap.count(), settings_.reconnect_base.count() << exponent);
-        static thread_local std::minstd_rand jitter(std::random_device{}());
-        const auto jittered =
-            delay / 2 + static_cast<milliseconds::rep>(jitter() % static_cast<unsigned>(delay + 1));
-        next_attempt_ = clock::now() + milliseconds(jittered);
-        return;
-    }
-    if (opened->protocol() == 3) {
-        auto [commands, confirmations] = restore_commands();
-        if (confirmations > 0) {
-            // The confirmations are pushes, which the connection skips; the
-            // PING's reply says they have all been read.
-            resp::append_command(commands, "PING");
-            opened->queue_encoded(commands, 1);
-            auto restored = opened->flush(clock::now() + options_.connect_timeout);
-            if (!restored) {
-                last_connect_error_ = restored.error_value();
-                next_attempt_ = clock::now() + settings_.reconnect_base;
-                return;
-            }
-        }
-    }
-    protocol_ = opened->protocol();
-    negotiated_protocol_ = protocol_;
-    socket_ = opened->release_socket();
-    connected_ = true;
-    failed_attempts_ = 0;
-    last_activity_ = clock::now();
-    rebuild_wire();
-    const bool restored = ever_connected_;
-    ever_connected_ = true;
-    if (restored) reconnects_.fetch_add(1, std::memory_order_relaxed);
-    emit(restored ? connection_event::kind::restored : connection_event::kind::connected, {});
-}
-
-void multiplexer::emit(connection_event::kind what, std::string reason) {
+void multiplexer_core::emit(connection_event::kind what, std::string reason) {
     std::function<void(const connection_event&)> handler;
     {
         std::lock_guard lock(mutex_);
@@ -675,14 +762,20 @@ void multiplexer::emit(connection_event::kind what, std::string reason) {
     if (handler) handler(connection_event{what, options_.endpoints.front(), std::move(reason)});
 }
 
-void multiplexer::fail_everything(const error& reason) {
-    take_pending();
-    for (std::size_t i = 0; i < queue_.size(); ++i) {
-        request& r = queue_[i];
-        if (!r.completed) complete(r, reason);
+void multiplexer_core::fail_everything(const error& reason) {
+    {
+        std::lock_guard lock(mutex_);
+        std::swap(handed_, taken_);
+        std::swap(handed_bytes_, taken_bytes_);
     }
-    while (!queue_.empty()) queue_.pop_front();
-    socket_.close();
+    for (handed_request& r : taken_) r.done(reason);
+    taken_.clear();
+    for (deferred_request& d : deferred_) d.done(reason);
+    deferred_.clear();
+    for (link* l : {&command_, &subscriber_}) {
+        l->requests.fail_all(reason);
+        l->sock.close();
+    }
     connected_ = false;
     std::lock_guard lock(mutex_);
     queued_requests_ = 0;
@@ -690,109 +783,120 @@ void multiplexer::fail_everything(const error& reason) {
     space_available_.notify_all();
 }
 
-}  // namespace respcache::net
+}  // namespace detail
 
-namespace respcache::net {
+// --- the public handle ------------------------------------------------------------
 
-// --- pub/sub --------------------------------------------------------------------
+multiplexer::multiplexer(std::shared_ptr<detail::multiplexer_core> core) noexcept
+    : core_(std::move(core)) {}
 
-namespace {
-
-std::string_view subscription_command(bool subscribing, int kind) {
-    static constexpr std::string_view names[2][3] = {
-        {"UNSUBSCRIBE", "PUNSUBSCRIBE", "SUNSUBSCRIBE"},
-        {"SUBSCRIBE", "PSUBSCRIBE", "SSUBSCRIBE"},
-    };
-    return names[subscribing ? 1 : 0][kind];
+result<std::shared_ptr<multiplexer>> multiplexer::connect(const connection_options& options,
+                                                          const multiplexer_settings& settings) {
+    if (options.endpoints.empty())
+        return error{error_kind::config, "the configuration names no endpoint"};
+    auto core = std::make_shared<detail::multiplexer_core>(options, settings);
+    if (auto started = core->start(); !started) return started.error_value();
+    return std::shared_ptr<multiplexer>(new multiplexer(std::move(core)));
 }
 
-}  // namespace
+multiplexer::~multiplexer() {
+    core_->close();
+}
+
+void multiplexer::close() {
+    core_->close();
+}
+
+result<resp::owned_reply> multiplexer::call_encoded(const call_options& options,
+                                                    command_traits traits,
+                                                    std::string_view encoded) {
+    return core_->call(options, traits, encoded);
+}
+
+void multiplexer::async_call_encoded(const call_options& options, command_traits traits,
+                                     std::string_view encoded, completion done) {
+    core_->async_call(options, traits, encoded, std::move(done));
+}
+
+result<std::vector<resp::owned_reply>> multiplexer::execute(const command_batch& batch,
+                                                            const call_options& options) {
+    if (!batch.refusal_.empty()) return error{error_kind::config, batch.refusal_};
+    if (batch.empty()) return std::vector<resp::owned_reply>{};
+    return core_->execute_batch(batch.bytes_, batch.ends_, batch.retry_safe_, options);
+}
+
+result<resp::owned_reply> multiplexer::execute(const transaction& tx, const call_options& options) {
+    if (!tx.refusal_.empty()) return error{error_kind::config, tx.refusal_};
+    std::string encoded;
+    resp::append_command(encoded, "MULTI");
+    encoded.append(tx.bytes_);
+    resp::append_command(encoded, "EXEC");
+    return core_->execute_transaction(encoded, tx.count_, options);
+}
+
+result<leased_connection> multiplexer::lease() {
+    return core_->lease();
+}
+
+void multiplexer::on_connection_event(std::function<void(const connection_event&)> handler) {
+    core_->on_connection_event(std::move(handler));
+}
 
 result<void> multiplexer::subscribe(std::string_view channel, message_handler handler) {
-    return change_subscription(channel_kind::channel, channel, std::move(handler), true);
+    return core_->change_subscription(detail::channel_kind::channel, channel, std::move(handler),
+                                      true);
 }
 result<void> multiplexer::psubscribe(std::string_view pattern, message_handler handler) {
-    return change_subscription(channel_kind::pattern, pattern, std::move(handler), true);
+    return core_->change_subscription(detail::channel_kind::pattern, pattern, std::move(handler),
+                                      true);
 }
 result<void> multiplexer::ssubscribe(std::string_view channel, message_handler handler) {
-    return change_subscription(channel_kind::shard, channel, std::move(handler), true);
+    return core_->change_subscription(detail::channel_kind::shard, channel, std::move(handler),
+                                      true);
 }
 result<void> multiplexer::unsubscribe(std::string_view channel) {
-    return change_subscription(channel_kind::channel, channel, nullptr, false);
+    return core_->change_subscription(detail::channel_kind::channel, channel, nullptr, false);
 }
 result<void> multiplexer::punsubscribe(std::string_view pattern) {
-    return change_subscription(channel_kind::pattern, pattern, nullptr, false);
+    return core_->change_subscription(detail::channel_kind::pattern, pattern, nullptr, false);
 }
 result<void> multiplexer::sunsubscribe(std::string_view channel) {
-    return change_subscription(channel_kind::shard, channel, nullptr, false);
+    return core_->change_subscription(detail::channel_kind::shard, channel, nullptr, false);
 }
 
-std::pair<std::string, std::size_t> multiplexer::restore_commands() const {
-    std::string commands;
-    std::size_t confirmations = 0;
-    std::lock_guard lock(subscriptions_mutex_);
-    for (int kind = 0; kind < 3; ++kind) {
-        std::vector<std::string_view> args = {subscription_command(true, kind)};
-        for (const auto& [key, handler] : subscriptions_)
-            if (static_cast<int>(key.first) == kind) args.push_back(key.second);
-        if (args.size() == 1) continue;
-        resp::append_command(commands, std::span<const std::string_view>(args));
-        confirmations += args.size() - 1;
-    }
-    return {std::move(commands), confirmations};
+bool multiplexer::is_connected() const noexcept {
+    return core_->is_connected();
+}
+const connection_options& multiplexer::options() const noexcept {
+    return core_->options();
+}
+multiplexer::counters multiplexer::snapshot() const noexcept {
+    return core_->snapshot();
 }
 
-subscriber& multiplexer::dedicated_subscriber() {
-    std::lock_guard lock(mutex_);
-    if (!subscriber_) {
-        subscriber_ = std::make_unique<subscriber>(
-            options_, [this](const resp::reply& message) { deliver_message(message); },
-            [this] {
-                auto [commands, confirmations] = restore_commands();
-                return subscriber::restore_plan{std::move(commands), confirmations};
-            });
+// --- leases ---------------------------------------------------------------------
+
+leased_connection::leased_connection(std::shared_ptr<detail::multiplexer_core> owner, connection c)
+    : owner_(std::move(owner)), connection_(std::move(c)) {}
+
+leased_connection& leased_connection::operator=(leased_connection&& other) noexcept {
+    if (this != &other) {
+        give_back();
+        owner_ = std::move(other.owner_);
+        connection_ = std::move(other.connection_);
+        other.connection_.reset();
     }
-    return *subscriber_;
+    return *this;
 }
 
-result<void> multiplexer::change_subscription(channel_kind kind, std::string_view name,
-                                              message_handler handler, bool subscribing) {
-    {
-        std::lock_guard lock(mutex_);
-        if (closing_) return error{error_kind::closed, "the multiplexer is closed"};
-    }
-    {
-        std::lock_guard lock(subscriptions_mutex_);
-        auto key = std::make_pair(kind, std::string(name));
-        if (subscribing)
-            subscriptions_[std::move(key)] = std::make_shared<message_handler>(std::move(handler));
-        else
-            subscriptions_.erase(key);
-    }
-    std::string encoded;
-    resp::append_command(encoded, subscription_command(subscribing, static_cast<int>(kind)), name);
-    const clock::time_point deadline = clock::now() + options_.sync_timeout;
-    const bool resp2 = options_.protocol == protocol_version::resp2 || negotiated_protocol_ == 2;
-    if (resp2) return dedicated_subscriber().send(encoded, deadline);
+leased_connection::~leased_connection() {
+    give_back();
+}
 
-    auto w = std::make_shared<detail::reply_waiter>();
-    {
-        std::unique_lock lock(mutex_);
-        if (auto refused = admit(lock, deadline, encoded.size())) return std::move(*refused);
-        const std::size_t offset = pending_bytes_.size();
-        pending_bytes_.append(encoded);
-        request r;
-        r.deadline = deadline;
-        r.length = encoded.size();
-        r.retry_safe = true;  // subscribing twice to one channel changes nothing
-        r.subscription = true;
-        r.done = [w](result<resp::reply> outcome) { w->finish(std::move(outcome)); };
-        enqueue(lock, std::move(r), offset);
-        wake_io_thread(lock);
-    }
-    auto confirmed = w->wait();
-    if (!confirmed) return confirmed.error_value();
-    return {};
+void leased_connection::give_back() noexcept {
+    if (owner_ && connection_) owner_->give_back(std::move(*connection_));
+    connection_.reset();
+    owner_.reset();
 }
 
 }  // namespace respcache::net

@@ -31,7 +31,7 @@ void pipeline::push(std::string_view bytes, const request_spec& spec, completion
     e.replies_left = e.replies;
     e.kind = spec.kind;
     e.retry_safe = spec.retry_safe;
-    e.counted = spec.kind != request_kind::keepalive;
+    e.counted = spec.counted && spec.kind != request_kind::keepalive;
     wire_.append(bytes);
     queue_.push_back(std::move(e));
     add_deadline(queue_.back());
@@ -177,6 +177,7 @@ std::optional<error> pipeline::expire(clock::time_point now) {
                          "the keepalive PING went unanswered; replacing the connection"};
             continue;
         }
+        timeouts_.fetch_add(1, std::memory_order_relaxed);
         if (!written(e)) {
             // Never sent, and now never will be: taken off the wire.
             e.replies_left = 0;

@@ -192,15 +192,14 @@ TEST(Multiplexer, LeasedConnectionIsItsOwn) {
     ASSERT_TRUE(m);
     auto leased = m->lease();
     ASSERT_TRUE(leased);
-    ASSERT_TRUE(leased->call("WATCH", "guarded"));
+    ASSERT_TRUE((*leased)->call("WATCH", "guarded"));
     ASSERT_TRUE(m->call("SET", "guarded", "changed elsewhere"));
-    leased->queue("MULTI");
-    leased->queue("SET", "guarded", "mine");
-    leased->queue("EXEC");
-    auto replies = leased->flush();
+    (*leased)->queue("MULTI");
+    (*leased)->queue("SET", "guarded", "mine");
+    (*leased)->queue("EXEC");
+    auto replies = (*leased)->flush();
     ASSERT_TRUE(replies);
     EXPECT_TRUE(replies->back().view().is_null());  // WATCH saw the other write
-    m->release(std::move(*leased));
 }
 
 TEST(Multiplexer, HugeValueDoesNotDisturbItsNeighbours) {

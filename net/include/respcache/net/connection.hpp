@@ -61,6 +61,13 @@ class connection {
     // Waits up to syncTimeout, or up to `deadline`.
     result<std::vector<resp::owned_reply>> flush();
     result<std::vector<resp::owned_reply>> flush(clock::time_point deadline);
+    // Also stops early (error of kind closed) when `interrupt_fd` becomes readable.
+    result<std::vector<resp::owned_reply>> flush(clock::time_point deadline, int interrupt_fd);
+
+    // Back to the state open() left it in, whatever was done on it since
+    // (SELECT, WATCH, MULTI, SUBSCRIBE, CLIENT REPLY OFF, ...): RESET, then
+    // the handshake again. Fails (and closes) on servers without RESET.
+    result<void> reset(clock::time_point deadline, int interrupt_fd = -1);
 
     // RESP3 pushes that arrive while waiting for replies (invalidation,
     // pub/sub on this connection) go here; without a handler they are dropped.

@@ -2,32 +2,40 @@
 
 #include <atomic>
 #include <chrono>
-#include <condition_variable>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <future>
-#include <map>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
-#include <thread>
 #include <type_traits>
 #include <vector>
 
 #include "respcache/net/command_traits.hpp"
 #include "respcache/net/connection.hpp"
 #include "respcache/net/connection_options.hpp"
-#include "respcache/net/request_ring.hpp"
 #include "respcache/resp/encoder.hpp"
 #include "respcache/resp/reply.hpp"
 #include "respcache/resp/result.hpp"
 
 namespace respcache::net {
 
-class subscriber;
+namespace detail {
+class multiplexer_core;
+
+// The calling thread's buffer for one encoded command: it grows once to the
+// thread's working size and is reused, so a call does not allocate for it.
+template <class... Args>
+std::string& encode_buffer(std::string_view command, const Args&... args) {
+    thread_local std::string buffer;
+    if (buffer.capacity() > 1024 * 1024) std::string().swap(buffer);
+    buffer.clear();
+    resp::append_command(buffer, command, args...);
+    return buffer;
+}
+}  // namespace detail
 
 // Per-call choices; the defaults come from the configuration and the command.
 struct call_options {
@@ -45,9 +53,14 @@ struct multiplexer_settings {
     // is still accepted when nothing else is queued.
     std::size_t max_queued_requests = 1'000'000;
     std::size_t max_queued_bytes = 256 * 1024 * 1024;
-    // Reconnect delays: base * 2^attempt, capped, with +-50% jitter.
+    // Reconnect delays of every connection the multiplexer opens (commands,
+    // RESP2 pub/sub): base * 2^attempt, capped, with +-50% jitter.
     std::chrono::milliseconds reconnect_base{50};
     std::chrono::milliseconds reconnect_cap{2000};
+    // Connections of their own for blocking commands (BLPOP, XREAD BLOCK, ...)
+    // and lease(): at most this many at once; more callers wait their turn
+    // within their deadline.
+    std::size_t max_dedicated_connections = 8;
 };
 
 // One pub/sub message, valid during the handler call.
@@ -61,7 +74,14 @@ struct pubsub_message {
 using message_handler = std::function<void(const pubsub_message&)>;
 
 struct connection_event {
-    enum class kind { connected, lost, restored };
+    enum class kind {
+        connected,
+        lost,
+        restored,
+        // After a reconnect the server refused to restore a subscription
+        // (`reason` says which and why); it is no longer registered.
+        subscription_refused,
+    };
     kind what;
     endpoint peer;
     std::string reason;  // why the connection was lost; empty otherwise
@@ -69,12 +89,23 @@ struct connection_event {
 
 // Commands sent together in one write; each gets its own reply. Other
 // callers' commands may come before or after the batch, never inside it.
+// Commands that would block or change the shared connection are refused by
+// execute() (see multiplexer::call).
 class command_batch {
   public:
     template <class... Args>
     command_batch& add(std::string_view command, const Args&... args) {
+        const command_traits traits = detail::traits_of_call(command, args...);
+        if (refusal_.empty()) {
+            if (traits.refusal != nullptr)
+                refusal_ = traits.refusal;
+            else if (traits.blocking)
+                refusal_ =
+                    "a blocking command cannot share the pipeline in a batch; call it on "
+                    "its own (it runs on a dedicated connection)";
+        }
         resp::append_command(bytes_, command, args...);
-        retry_safe_.push_back(traits_of(command).retry_safe);
+        retry_safe_.push_back(traits.retry_safe);
         ends_.push_back(bytes_.size());
         return *this;
     }
@@ -85,6 +116,7 @@ class command_batch {
         bytes_.clear();
         ends_.clear();
         retry_safe_.clear();
+        refusal_.clear();
     }
 
   private:
@@ -92,14 +124,19 @@ class command_batch {
     std::string bytes_;
     std::vector<std::size_t> ends_;
     std::vector<bool> retry_safe_;
+    std::string refusal_;  // why execute() refuses it; empty: it may run
 };
 
 // MULTI, the commands, EXEC: sent as one unit that no other caller's command
 // can interleave. WATCH needs a connection of its own: see multiplexer::lease().
+// Blocking commands run without blocking inside a transaction (the server's
+// rule), so they are allowed; commands that change the connection are not.
 class transaction {
   public:
     template <class... Args>
     transaction& add(std::string_view command, const Args&... args) {
+        const command_traits traits = detail::traits_of_call(command, args...);
+        if (refusal_.empty() && traits.refusal != nullptr) refusal_ = traits.refusal;
         resp::append_command(bytes_, command, args...);
         ++count_;
         return *this;
@@ -110,18 +147,57 @@ class transaction {
     friend class multiplexer;
     std::string bytes_;
     std::size_t count_ = 0;
+    std::string refusal_;
+};
+
+// A dedicated connection lent by a multiplexer (lease()). It gives itself
+// back when destroyed: reset (RESET, or UNWATCH and SELECT on servers
+// without it) and pooled, or closed when it cannot be reset.
+class leased_connection {
+  public:
+    leased_connection(leased_connection&&) noexcept = default;
+    leased_connection& operator=(leased_connection&&) noexcept;
+    ~leased_connection();
+
+    connection& operator*() noexcept { return *connection_; }
+    connection* operator->() noexcept { return &*connection_; }
+
+  private:
+    friend class detail::multiplexer_core;
+    leased_connection(std::shared_ptr<detail::multiplexer_core> owner, connection c);
+    void give_back() noexcept;
+
+    std::shared_ptr<detail::multiplexer_core> owner_;
+    std::optional<connection> connection_;
 };
 
 // One object, shared by every thread, that multiplexes all their commands
 // over one connection. Commands from concurrent callers are coalesced into
 // as few writes as possible by a background I/O thread, which also enforces
-// every deadline, reconnects with backoff, and sends a PING when idle.
+// every deadline, reconnects with backoff, and sends a PING when idle. A
+// blocking call made while the connection is idle writes its command and
+// reads its reply on the calling thread, without a hand-off.
 //
 // Every request completes exactly once: with its reply, a timeout, "outcome
-// unknown" when the connection dropped after it was written, or closed.
-// Asynchronous completions run on the I/O thread: keep them short and never
-// make a blocking call from one.
-class multiplexer : public std::enable_shared_from_this<multiplexer> {
+// unknown" when the connection dropped after it was written, or closed. A
+// request whose deadline passes before it is written never runs.
+//
+// Error replies, on every single-command path: call() and call_future()
+// return them as errors of kind server_reply (the server's message);
+// async_call() hands them to the completion as a reply of an error type
+// (reply::is_error()), so a completion sees the server's reply as it came.
+//
+// Commands that would desynchronise the shared connection are refused with
+// an error of kind config before anything is sent: SUBSCRIBE and the other
+// pub/sub commands (use subscribe()), MONITOR, RESET, QUIT, HELLO, SELECT,
+// AUTH, CLIENT REPLY, MULTI/EXEC/DISCARD/WATCH/UNWATCH (use transaction or
+// lease()). Blocking commands (BLPOP, WAIT, XREAD BLOCK, ...) run on a
+// dedicated connection.
+//
+// Asynchronous completions and message handlers run on the I/O thread: keep
+// them short and never make a blocking call from one. Dropping the last
+// reference to the multiplexer anywhere, a completion included, is safe.
+class multiplexer {
   public:
     using completion = std::function<void(result<resp::reply>)>;
 
@@ -133,19 +209,20 @@ class multiplexer : public std::enable_shared_from_this<multiplexer> {
     multiplexer(const multiplexer&) = delete;
     multiplexer& operator=(const multiplexer&) = delete;
 
-    // Blocks until the reply or the deadline. An error reply is an error of
-    // kind server_reply.
+    // Blocks until the reply or the deadline.
     template <class... Args>
     result<resp::owned_reply> call(std::string_view command, const Args&... args) {
         return call(call_options{}, command, args...);
     }
     template <class... Args>
     result<resp::owned_reply> call(const call_options& options, std::string_view command,
-                                   const Args&... args);
+                                   const Args&... args) {
+        std::string& encoded = detail::encode_buffer(command, args...);
+        return call_encoded(options, detail::traits_of_call(command, args...), encoded);
+    }
 
     // Calls `done(result<resp::reply>)` on the I/O thread; the reply is a
-    // view valid during the call (take to_owned() to keep it). An error reply
-    // from the server arrives as a reply of an error type, not as an error.
+    // view valid during the call (take to_owned() to keep it).
     template <class Done, class... Args>
     requires std::is_invocable_v<Done&, result<resp::reply>>
     void async_call(Done&& done, std::string_view command, const Args&... args) {
@@ -154,7 +231,11 @@ class multiplexer : public std::enable_shared_from_this<multiplexer> {
     template <class Done, class... Args>
     requires std::is_invocable_v<Done&, result<resp::reply>>
     void async_call(const call_options& options, Done&& done, std::string_view command,
-                    const Args&... args);
+                    const Args&... args) {
+        std::string& encoded = detail::encode_buffer(command, args...);
+        async_call_encoded(options, detail::traits_of_call(command, args...), encoded,
+                           completion(std::forward<Done>(done)));
+    }
 
     template <class... Args>
     std::future<result<resp::owned_reply>> call_future(std::string_view command,
@@ -175,20 +256,21 @@ class multiplexer : public std::enable_shared_from_this<multiplexer> {
     // answered null) or EXECABORT is an error of kind server_reply.
     result<resp::owned_reply> execute(const transaction& tx, const call_options& options = {});
 
-    // A connection of the caller's own, for blocking commands, WATCH or
-    // anything that must not share the pipeline. Give it back with release()
-    // to let later blocking commands reuse it.
-    result<connection> lease();
-    void release(connection c);
+    // A connection of the caller's own, for WATCH or anything that must not
+    // share the pipeline; it goes back to the pool when the lease is dropped.
+    // Waits (up to syncTimeout) while max_dedicated_connections are in use.
+    result<leased_connection> lease();
 
     // Called on the I/O thread when the connection is made, lost or restored.
     void on_connection_event(std::function<void(const connection_event&)> handler);
 
-    // Pub/sub. The handler runs on an I/O thread for every message until the
+    // Pub/sub. The handler runs on the I/O thread for every message until the
     // matching unsubscribe. On RESP3 the messages share the multiplexed
-    // connection; on RESP2 a dedicated connection carries them. Subscriptions
-    // are restored after every reconnect; one whose confirmation timed out
-    // stays registered (and is restored) until unsubscribed.
+    // connection; on RESP2 a connection of their own carries them. A channel
+    // the server refuses is an error of kind server_reply (and not
+    // registered). Subscriptions are restored after every reconnect, one
+    // command per channel, so that one refusal cannot take the others down;
+    // one whose confirmation timed out stays registered until unsubscribed.
     result<void> subscribe(std::string_view channel, message_handler handler);
     result<void> psubscribe(std::string_view pattern, message_handler handler);
     result<void> ssubscribe(std::string_view channel, message_handler handler);
@@ -196,11 +278,12 @@ class multiplexer : public std::enable_shared_from_this<multiplexer> {
     result<void> punsubscribe(std::string_view pattern);
     result<void> sunsubscribe(std::string_view channel);
 
-    bool is_connected() const noexcept { return connected_.load(std::memory_order_relaxed); }
-    const connection_options& options() const noexcept { return options_; }
+    bool is_connected() const noexcept;
+    const connection_options& options() const noexcept;
 
     // Completes every outstanding request with a closed error and stops the
-    // I/O thread. Later calls fail with closed. Called by the destructor.
+    // I/O thread (at once when called from a completion or handler). Later
+    // calls fail with closed. Called by the destructor.
     void close();
 
     struct counters {
@@ -211,240 +294,22 @@ class multiplexer : public std::enable_shared_from_this<multiplexer> {
         std::uint64_t bytes_written = 0;
         std::uint64_t bytes_read = 0;
         std::uint64_t writes = 0;  // send() calls: commands_sent / writes is the coalescing
+        std::uint64_t calls_on_caller_thread = 0;  // blocking calls that needed no hand-off
     };
     counters snapshot() const noexcept;
 
-    // Not for users: construction goes through connect().
-    multiplexer(const connection_options& options, const multiplexer_settings& settings);
-
   private:
-    struct request {
-        std::uint64_t id = 0;
-        clock::time_point deadline;
-        completion done;
-        std::uint64_t offset = 0;  // stream position of its bytes in the wire buffer
-        std::uint64_t length = 0;
-        std::uint32_t replies_left = 1;  // a transaction swallows MULTI/QUEUED replies
-        bool retry_safe = false;
-        bool transaction = false;
-        bool completed = false;      // timed out: its reply is dropped on arrival
-        bool internal_ping = false;  // keepalive probe
-        bool subscription = false;   // confirmed by a push, not a reply
-    };
-    struct pending_request {
-        request r;
-        std::size_t offset;  // in pending_bytes_
-    };
+    explicit multiplexer(std::shared_ptr<detail::multiplexer_core> core) noexcept;
 
-    // Caller side (under mutex_).
-    std::optional<error> admit(std::unique_lock<std::mutex>& lock, clock::time_point deadline,
-                               std::size_t bytes_hint);
-    void enqueue(std::unique_lock<std::mutex>& lock, request r, std::size_t offset);
-    void wake_io_thread(std::unique_lock<std::mutex>& lock);
-    clock::time_point deadline_for(const call_options& options, bool blocking_call) const;
-    template <class Encode>
-    void submit(const call_options& options, bool blocking_call, bool retry_safe, completion done,
-                Encode&& encode);
-    // Blocking commands: on a leased connection, on this thread or a new one.
-    void run_dedicated(const call_options& options, std::string encoded, completion done,
-                       bool on_this_thread);
-    void enqueue_ping();
-    void release_capacity(std::size_t requests, std::uint64_t bytes);
-    void pop_finished();
-    void rebuild_wire();
-    void push_deadline(clock::time_point deadline, std::uint64_t id);
+    result<resp::owned_reply> call_encoded(const call_options& options, command_traits traits,
+                                           std::string_view encoded);
+    void async_call_encoded(const call_options& options, command_traits traits,
+                            std::string_view encoded, completion done);
 
-    // I/O thread.
-    void run();
-    void take_pending();
-    void write_some();
-    void read_some();
-    void on_reply(const resp::reply& reply);
-    void on_push(const resp::reply& push);
-    void match_front(const resp::reply& reply);
-    void deliver_message(const resp::reply& message);
-    subscriber& dedicated_subscriber();
-
-    enum class channel_kind { channel, pattern, shard };
-    result<void> change_subscription(channel_kind kind, std::string_view name,
-                                     message_handler handler, bool subscribing);
-    // Commands that subscribe again to everything registered, and how many
-    // confirmations they produce.
-    std::pair<std::string, std::size_t> restore_commands() const;
-    void expire(clock::time_point now);
-    void connection_lost(const error& reason);
-    void try_connect();
-    void maybe_ping(clock::time_point now);
-    void complete(request& r, result<resp::reply> outcome);
-    void fail_everything(const error& reason);
-    void emit(connection_event::kind what, std::string reason);
-    void compact_wire();
-
-    const connection_options options_;
-    const multiplexer_settings settings_;
-
-    // Shared between callers and the I/O thread.
-    mutable std::mutex mutex_;
-    std::condition_variable space_available_;
-    std::string pending_bytes_;
-    std::vector<pending_request> pending_;
-    std::size_t queued_requests_ = 0;  // pending + in the I/O thread's queue
-    std::size_t queued_bytes_ = 0;
-    bool wake_signalled_ = false;
-    bool io_sleeping_ = false;  // the I/O thread is (about to be) in poll()
-    bool closing_ = false;
-    std::uint64_t next_id_ = 1;
-    std::vector<connection> idle_dedicated_;
-    std::function<void(const connection_event&)> event_handler_;
-
-    // Subscriptions by kind and name, read by the I/O threads for each message.
-    mutable std::mutex subscriptions_mutex_;
-    std::map<std::pair<channel_kind, std::string>, std::shared_ptr<message_handler>, std::less<>>
-        subscriptions_;
-    std::unique_ptr<subscriber> subscriber_;  // RESP2 only, created on first use
-    std::atomic<bool> connected_{false};
-    std::atomic<int> negotiated_protocol_{0};  // 0 until the first handshake
-
-    // I/O thread only.
-    std::vector<pending_request> taken_;
-    std::string taken_bytes_;
-    detail::ring<request> queue_;   // every request not yet completed-and-answered, in order
-    std::string wire_;              // bytes of queue_'s requests, from wire_start_
-    std::uint64_t wire_start_ = 0;  // stream position of wire_[0]
-    std::uint64_t written_ = 0;     // stream position written up to
-    std::vector<std::pair<clock::time_point, std::uint64_t>> deadlines_;  // min-heap
-    socket socket_;
-    resp::reader reader_;
-    int protocol_ = 2;
-    bool ever_connected_ = false;
-    unsigned failed_attempts_ = 0;
-    clock::time_point next_attempt_{};
-    clock::time_point last_activity_{};
-    bool ping_outstanding_ = false;
-
-    // Statistics, written by the I/O thread.
-    std::atomic<std::uint64_t> commands_sent_{0}, replies_{0}, timeouts_{0}, reconnects_{0},
-        bytes_written_{0}, bytes_read_{0}, writes_{0};
-
-    error last_connect_error_{error_kind::io, "not connected yet"};
-    std::size_t freed_requests_ = 0;  // popped since capacity was last released
-    std::uint64_t freed_bytes_ = 0;
-
-    int wake_fd_ = -1;  // eventfd: new requests, close()
-    int stop_fd_ = -1;  // eventfd: close(); also interrupts a connection attempt
-    std::thread io_thread_;
+    std::shared_ptr<detail::multiplexer_core> core_;
 };
 
 // ---------------------------------------------------------------------------
-
-namespace detail {
-// Sleeps while `flag` is 0, and wakes its sleeper: one futex wait and one
-// wake, without the spinning and yielding std::atomic::wait does first,
-// which costs a blocking caller more CPU than it saves in latency.
-void wait_until_set(std::atomic<int>& flag) noexcept;
-void set_and_wake(std::atomic<int>& flag) noexcept;
-
-// One blocking caller's wait for one reply. Shared with the completion, so
-// the I/O thread may still wake it after the caller has woken and left.
-struct reply_waiter {
-    std::atomic<int> done{0};
-    std::optional<result<resp::owned_reply>> outcome;
-
-    // On the I/O thread: keeps an owned copy of the reply, wakes the caller.
-    void finish(result<resp::reply> r) {
-        if (r)
-            outcome.emplace(r->to_owned());
-        else
-            outcome.emplace(r.error_value());
-        set_and_wake(done);
-    }
-    result<resp::owned_reply> wait() {
-        wait_until_set(done);
-        return std::move(*outcome);
-    }
-};
-
-// Text arguments that can tell a blocking XREAD from a plain one.
-template <class Arg>
-void collect_text(std::vector<std::string_view>& out, const Arg& arg) {
-    if constexpr (std::is_convertible_v<const Arg&, std::string_view>) out.emplace_back(arg);
-}
-template <class... Args>
-command_traits traits_of_call(std::string_view command, const Args&... args) {
-    if constexpr (sizeof...(Args) > 0) {
-        if (command.size() >= 5 && (command[0] == 'X' || command[0] == 'x')) {
-            std::vector<std::string_view> text;
-            (collect_text(text, args), ...);
-            return traits_of(command, text);
-        }
-    }
-    return traits_of(command);
-}
-}  // namespace detail
-
-template <class Encode>
-void multiplexer::submit(const call_options& options, bool blocking_call, bool retry_safe,
-                         completion done, Encode&& encode) {
-    const clock::time_point deadline = deadline_for(options, blocking_call);
-    std::unique_lock lock(mutex_);
-    if (auto refused = admit(lock, deadline, 0)) {
-        lock.unlock();
-        done(std::move(*refused));
-        return;
-    }
-    const std::size_t offset = pending_bytes_.size();
-    const std::uint32_t replies = encode(pending_bytes_);
-    request r;
-    r.deadline = deadline;
-    r.done = std::move(done);
-    r.length = pending_bytes_.size() - offset;
-    r.replies_left = replies;
-    r.transaction = replies > 1;
-    r.retry_safe = options.retry_safe.value_or(retry_safe);
-    enqueue(lock, std::move(r), offset);
-    wake_io_thread(lock);
-}
-
-template <class... Args>
-result<resp::owned_reply> multiplexer::call(const call_options& options, std::string_view command,
-                                            const Args&... args) {
-    auto w = std::make_shared<detail::reply_waiter>();
-    auto finish = [w](result<resp::reply> r) { w->finish(std::move(r)); };
-    const command_traits traits = detail::traits_of_call(command, args...);
-    if (traits.blocking) {
-        std::string encoded;
-        resp::append_command(encoded, command, args...);
-        run_dedicated(options, std::move(encoded), finish, true);
-    } else {
-        submit(options, true, traits.retry_safe, finish, [&](std::string& out) -> std::uint32_t {
-            resp::append_command(out, command, args...);
-            return 1;
-        });
-    }
-    result<resp::owned_reply> outcome = w->wait();
-    if (outcome && outcome->view().is_error())
-        return error{error_kind::server_reply, std::string(outcome->view().string())};
-    return outcome;
-}
-
-template <class Done, class... Args>
-requires std::is_invocable_v<Done&, result<resp::reply>>
-void multiplexer::async_call(const call_options& options, Done&& done, std::string_view command,
-                             const Args&... args) {
-    const command_traits traits = detail::traits_of_call(command, args...);
-    completion handler(std::forward<Done>(done));
-    if (traits.blocking) {
-        std::string encoded;
-        resp::append_command(encoded, command, args...);
-        run_dedicated(options, std::move(encoded), std::move(handler), false);
-        return;
-    }
-    submit(options, false, traits.retry_safe, std::move(handler),
-           [&](std::string& out) -> std::uint32_t {
-               resp::append_command(out, command, args...);
-               return 1;
-           });
-}
 
 template <class... Args>
 std::future<result<resp::owned_reply>> multiplexer::call_future(std::string_view command,

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
@@ -34,6 +35,8 @@ struct request_spec {
     std::uint32_t replies = 1;
     // May be sent again on a new connection after it was written on a lost one.
     bool retry_safe = false;
+    // Admitted against the owner's capacity, so released by take_released().
+    bool counted = true;
 };
 
 // A request encoded elsewhere, with what it expects and who waits for it.
@@ -101,6 +104,8 @@ class pipeline {
     // deadline that passes says why the connection is down.
     void connection_lost(const error& reason);
     void connected() noexcept { connected_ = true; }
+    // Another attempt to connect failed: what a request that expires says.
+    void still_down(const error& reason) { down_reason_ = reason.message; }
     bool is_connected() const noexcept { return connected_; }
     // Completes every request with `reason` (the owner is closing).
     void fail_all(const error& reason);
@@ -113,6 +118,8 @@ class pipeline {
     std::pair<std::size_t, std::size_t> take_released() noexcept {
         return {std::exchange(released_requests_, 0), std::exchange(released_bytes_, 0)};
     }
+    // Requests completed with a timeout, ever. Readable from any thread.
+    std::uint64_t timeouts() const noexcept { return timeouts_.load(std::memory_order_relaxed); }
     // Gives back the memory of a write buffer grown for one huge request.
     void shrink_when_idle() noexcept;
 
@@ -155,6 +162,7 @@ class pipeline {
     std::size_t cancelled_unsent_ = 0;
     std::vector<std::pair<clock::time_point, std::uint64_t>> deadlines_;  // min-heap
 
+    std::atomic<std::uint64_t> timeouts_{0};
     std::size_t released_requests_ = 0;
     std::size_t released_bytes_ = 0;
 };
