@@ -167,12 +167,16 @@ void multiplexer_core::hand_over(std::unique_lock<std::mutex>&, std::string_view
     queued_bytes_ += encoded.size();
 }
 
-void multiplexer_core::wake_io_thread(std::unique_lock<std::mutex>& lock) {
+void multiplexer_core::wake_io_thread(std::unique_lock<std::mutex>& lock,
+                                      clock::time_point deadline, bool subscription) {
     // A busy I/O thread looks for new requests before it sleeps, and a
     // leader hands over when it is done: only a sleeping I/O thread needs the
-    // (system call) wake-up, and only once. It is sent after unlocking, so
-    // the woken thread does not block on the lock.
-    const bool wake = io_sleeping_ && !wake_signalled_ && !leader_active_;
+    // (system call) wake-up, and only once. One that waits for replies takes
+    // the new request when the next one arrives, so under load requests go
+    // out in batches instead of one wake-up and one write each. The wake-up
+    // is sent after unlocking, so the woken thread does not block on the lock.
+    const bool wakes_by_itself = replies_expected_ && !subscription && deadline >= io_wake_at_;
+    const bool wake = io_sleeping_ && !wake_signalled_ && !leader_active_ && !wakes_by_itself;
     wake_signalled_ = wake_signalled_ || wake;
     lock.unlock();
     if (wake) signal_fd(wake_fd_);
@@ -199,7 +203,7 @@ result<resp::owned_reply> multiplexer_core::call(const call_options& options, co
     reply_waiter w;
     hand_over(
         lock, encoded, spec, [&w](result<resp::reply> r) { w.finish(std::move(r)); }, false);
-    wake_io_thread(lock);
+    wake_io_thread(lock, deadline);
     return error_reply_as_error(w.wait());
 }
 
@@ -264,7 +268,7 @@ void multiplexer_core::async_call(const call_options& options, command_traits tr
         return;
     }
     hand_over(lock, encoded, spec, std::move(done), false);
-    wake_io_thread(lock);
+    wake_io_thread(lock, deadline);
 }
 
 result<std::vector<resp::owned_reply>> multiplexer_core::execute_batch(
@@ -299,7 +303,7 @@ result<std::vector<resp::owned_reply>> multiplexer_core::execute_batch(
                 false);
             begin = ends[i];
         }
-        wake_io_thread(lock);
+        wake_io_thread(lock, deadline);
     }
     std::unique_lock lock(g.mutex);
     g.ready.wait(lock, [&g] { return g.left == 0; });
@@ -323,7 +327,7 @@ result<resp::owned_reply> multiplexer_core::execute_transaction(std::string_view
         if (auto refused = admit(lock, spec.deadline)) return std::move(*refused);
         hand_over(
             lock, encoded, spec, [&w](result<resp::reply> r) { w.finish(std::move(r)); }, false);
-        wake_io_thread(lock);
+        wake_io_thread(lock, spec.deadline);
     }
     result<resp::owned_reply> outcome = w.wait();
     if (!outcome) return outcome;
@@ -427,7 +431,7 @@ result<void> multiplexer_core::change_subscription(channel_kind kind, std::strin
         }
         hand_over(
             lock, encoded, spec, [&w](result<resp::reply> r) { w.finish(std::move(r)); }, true);
-        wake_io_thread(lock);
+        wake_io_thread(lock, spec.deadline, true);
     }
     auto confirmed = w.wait();
     if (!confirmed) {
@@ -485,6 +489,7 @@ void multiplexer_core::run() {
                 wake_at = std::min(wake_at, l->last_activity + options_.keep_alive);
         }
         for (const deferred_request& d : deferred_) wake_at = std::min(wake_at, d.spec.deadline);
+        const bool replies_expected = command_.sock.is_open() && !command_.requests.idle();
         const auto wait = std::chrono::ceil<milliseconds>(wake_at - clock::now()).count();
 
         // Idle, with no subscription on it: nothing can arrive but the
@@ -498,6 +503,8 @@ void multiplexer_core::run() {
             if (!handed_.empty()) continue;
             io_sleeping_ = true;
             command_link_idle_ = command_idle;
+            replies_expected_ = replies_expected;
+            io_wake_at_ = wake_at;
         }
         const bool command_writes = command_.sock.is_open() && command_.requests.wants_write();
         const bool subscriber_writes =

@@ -114,7 +114,8 @@ class multiplexer_core : public std::enable_shared_from_this<multiplexer_core> {
     std::optional<error> admit(std::unique_lock<std::mutex>& lock, clock::time_point deadline);
     void hand_over(std::unique_lock<std::mutex>& lock, std::string_view encoded,
                    const request_spec& spec, completion done, bool subscription);
-    void wake_io_thread(std::unique_lock<std::mutex>& lock);
+    void wake_io_thread(std::unique_lock<std::mutex>& lock, clock::time_point deadline,
+                        bool subscription = false);
     bool may_lead(const std::unique_lock<std::mutex>& lock) const;
     result<resp::owned_reply> lead(std::string_view encoded, const request_spec& spec);
     result<resp::owned_reply> run_blocking_here(std::string_view encoded,
@@ -161,6 +162,10 @@ class multiplexer_core : public std::enable_shared_from_this<multiplexer_core> {
     bool command_link_idle_ = false;  // ... with nothing on the command link
     bool leader_active_ = false;      // a caller drives the command link
     bool io_waits_for_leader_ = false;
+    // The sleeping I/O thread will wake by itself, when a reply arrives or
+    // at io_wake_at_: a new request can wait for that instead of a wake-up.
+    bool replies_expected_ = false;
+    clock::time_point io_wake_at_{};
     bool closing_ = false;
     std::function<void(const connection_event&)> event_handler_;
     struct blocking_job {

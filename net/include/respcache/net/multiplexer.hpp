@@ -16,6 +16,7 @@
 #include "respcache/net/command_traits.hpp"
 #include "respcache/net/connection.hpp"
 #include "respcache/net/connection_options.hpp"
+#include "respcache/net/reply_callback.hpp"
 #include "respcache/resp/encoder.hpp"
 #include "respcache/resp/reply.hpp"
 #include "respcache/resp/result.hpp"
@@ -199,7 +200,7 @@ class leased_connection {
 // reference to the multiplexer anywhere, a completion included, is safe.
 class multiplexer {
   public:
-    using completion = std::function<void(result<resp::reply>)>;
+    using completion = reply_callback;
 
     // Connects (connectRetry attempts when abortConnect=true; otherwise the
     // first failure is tolerated and connecting goes on in the background).

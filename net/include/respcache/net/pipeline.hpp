@@ -4,7 +4,6 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
-#include <functional>
 #include <optional>
 #include <span>
 #include <string>
@@ -12,6 +11,7 @@
 #include <utility>
 #include <vector>
 
+#include "respcache/net/reply_callback.hpp"
 #include "respcache/net/request_ring.hpp"
 #include "respcache/resp/reply.hpp"
 #include "respcache/resp/result.hpp"
@@ -43,7 +43,7 @@ struct request_spec {
 struct prelude_request {
     std::string bytes;
     request_spec spec;
-    std::function<void(result<resp::reply>)> done;
+    reply_callback done;
 };
 
 // The requests of one connection, without I/O, threads or clocks: the ordered
@@ -65,7 +65,7 @@ struct prelude_request {
 // driver's thread; they must not call back into the pipeline.
 class pipeline {
   public:
-    using completion = std::function<void(result<resp::reply>)>;
+    using completion = reply_callback;
 
     // What a reply was.
     enum class reply_use {
