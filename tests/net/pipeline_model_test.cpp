@@ -51,7 +51,9 @@ struct tracked {
     bool cancelled = false;    // timed out before it was written: must never arrive
     std::size_t arrivals = 0;  // times the server received it whole
     std::size_t arrivals_at_cancel = 0;
-    std::uint64_t arrival_order = 0;  // when the server last received it, over the whole run
+    std::uint64_t arrival_order = 0;
+    std::string echo;  // a command's argument, echoed in its reply  // when the server last
+                       // received it, over the whole run
 };
 
 // The tag a request's first piece carries: "<letter><id>.1".
@@ -67,14 +69,15 @@ std::uint64_t id_of(std::string_view arg, std::uint32_t* piece) {
     for (; i < arg.size() && arg[i] != '.'; ++i)
         id = id * 10 + static_cast<std::uint64_t>(arg[i] - '0');
     *piece = 0;
-    for (++i; i < arg.size(); ++i) *piece = *piece * 10 + static_cast<std::uint32_t>(arg[i] - '0');
+    for (++i; i < arg.size() && arg[i] >= '0' && arg[i] <= '9'; ++i)
+        *piece = *piece * 10 + static_cast<std::uint32_t>(arg[i] - '0');
     return id;
 }
 
 // What the runs went through, so a change that stops them reaching a case shows.
 struct coverage {
     std::size_t answered = 0, never_ran = 0, timed_out_written = 0, lost_written = 0, resent = 0,
-                closed = 0, refused = 0, transactions = 0, subscriptions = 0;
+                closed = 0, refused = 0, transactions = 0, subscriptions = 0, large = 0;
 };
 
 class model_run {
@@ -99,7 +102,10 @@ class model_run {
         if (what < 30) {
             push_request();
         } else if (what < 50) {
-            if (connected_) write(chance(50) ? static_cast<std::size_t>(pick(1, 40)) : SIZE_MAX);
+            if (connected_)
+                write(chance(50)   ? static_cast<std::size_t>(pick(1, 40))
+                      : chance(50) ? static_cast<std::size_t>(pick(1, 70000))
+                                   : SIZE_MAX);
         } else if (what < 72) {
             if (connected_) deliver(chance(30));
         } else if (what < 90) {
@@ -122,7 +128,12 @@ class model_run {
         const int kind = pick(0, 9);
         std::string bytes;
         if (kind < 5 || (kind >= 7 && kind < 9 && !server_.has_pushes())) {
-            resp::append_command(bytes, "ECHO", tag('r', id, 1));
+            // Now and then a large one, so the write buffer is compacted
+            // while requests are cancelled, resent and half written.
+            t.echo = tag('r', id, 1);
+            if (chance(3))
+                t.echo += "-" + std::string(static_cast<std::size_t>(pick(1, 90000)), 'x');
+            resp::append_command(bytes, "ECHO", t.echo);
             t.retry_safe = chance(50);
         } else if (kind < 7) {
             t.kind = request_kind::transaction;
@@ -204,8 +215,8 @@ class model_run {
         std::uint32_t piece = 0;
         switch (t.kind) {
             case request_kind::command:
-                EXPECT_EQ(reply.string(), tag('r', id, 1))
-                    << "request " << id << " got another's reply";
+                EXPECT_EQ(reply.string(), t.echo) << "request " << id << " got another's reply";
+                if (t.echo.size() > 1000) ++seen_.large;
                 break;
             case request_kind::transaction:
                 ASSERT_EQ(reply.size(), t.pieces) << "transaction " << id;
@@ -269,7 +280,8 @@ class model_run {
         }
         if (server_.has_pushes() && chance(10)) bytes += server_.message("news", "bye");
         for (std::size_t at = 0; at < bytes.size();) {
-            const std::size_t n = static_cast<std::size_t>(pick(1, 30));
+            const std::size_t n =
+                static_cast<std::size_t>(chance(90) ? pick(1, 30) : pick(1, 40000));
             reader_.feed(std::string_view(bytes).substr(at, n));
             at += n;
             for (;;) {
@@ -409,15 +421,16 @@ void run_many(protocol_mode mode) {
     EXPECT_GT(seen.resent, runs / 10);
     EXPECT_GT(seen.closed, runs / 10);
     EXPECT_GT(seen.transactions, runs / 10);
+    EXPECT_GT(seen.large, runs / 100);
     if (mode != protocol_mode::resp2) {
         EXPECT_GT(seen.subscriptions, runs / 10);
         EXPECT_GT(seen.refused, runs / 10);
     }
     std::printf(
         "%zu answered, %zu expired unsent, %zu expired written, %zu lost written, %zu "
-        "resent, %zu closed, %zu transactions, %zu subscriptions, %zu refused\n",
+        "resent, %zu closed, %zu transactions, %zu subscriptions, %zu refused, %zu large\n",
         seen.answered, seen.never_ran, seen.timed_out_written, seen.lost_written, seen.resent,
-        seen.closed, seen.transactions, seen.subscriptions, seen.refused);
+        seen.closed, seen.transactions, seen.subscriptions, seen.refused, seen.large);
 }
 
 TEST(pipeline_model, resp3_random_interleavings_keep_every_invariant) {
