@@ -85,6 +85,7 @@ for target in $targets; do
     dict=()
     case "$target" in
         fuzz_parser | fuzz_chunked_vs_whole) dict=(-dict="$work/resp.dict") ;;
+        fuzz_pipeline) dict=(-dict="$work/resp.dict") ;;
     esac
     echo "== $target: ${seconds}s, corpus copy in $corpus"
     status=0
