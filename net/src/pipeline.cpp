@@ -118,6 +118,7 @@ pipeline::reply_use pipeline::on_reply(const resp::reply& reply) {
         if (queue_.empty()) return reply_use::answered;
         entry& front = queue_.front();
         if (front.kind != request_kind::subscription || !written(front)) return reply_use::answered;
+        if (front.replies_left == 1 && !wholly_written(front)) return reply_use::unexpected;
         if (--front.replies_left == 0) {
             if (!front.completed) complete(front, reply);
             pop_finished();
@@ -126,6 +127,11 @@ pipeline::reply_use pipeline::on_reply(const resp::reply& reply) {
     }
     if (queue_.empty() || !written(queue_.front())) return reply_use::unexpected;
     entry& front = queue_.front();
+    // The last reply of a request cannot come before all of it was sent
+    // (MULTI's OK and each QUEUED can): a server that says otherwise is out
+    // of step.
+    const bool last = front.kind == request_kind::subscription || front.replies_left == 1;
+    if (last && !wholly_written(front)) return reply_use::unexpected;
     // A subscription is confirmed by pushes; a plain reply to it is its
     // refusal, and the only reply it gets.
     if (front.kind == request_kind::subscription)
@@ -155,7 +161,18 @@ void pipeline::rebuild_deadlines() {
     std::make_heap(deadlines_.begin(), deadlines_.end(), later);
 }
 
-std::optional<clock::time_point> pipeline::next_deadline() const noexcept {
+bool pipeline::is_live(std::uint64_t id) noexcept {
+    if (queue_.empty() || id < queue_.front().id) return false;
+    const std::uint64_t index = id - queue_.front().id;
+    return index < queue_.size() && !queue_[index].completed && queue_[index].replies_left > 0;
+}
+
+std::optional<clock::time_point> pipeline::next_deadline() noexcept {
+    // Deadlines of answered requests stay in the heap; drop those on top.
+    while (!deadlines_.empty() && !is_live(deadlines_.front().second)) {
+        std::pop_heap(deadlines_.begin(), deadlines_.end(), later);
+        deadlines_.pop_back();
+    }
     if (deadlines_.empty()) return std::nullopt;
     return deadlines_.front().first;
 }
@@ -178,7 +195,7 @@ std::optional<error> pipeline::expire(clock::time_point now) {
             continue;
         }
         timeouts_.fetch_add(1, std::memory_order_relaxed);
-        if (!written(e)) {
+        if (!written(e) && !e.sent_before) {
             // Never sent, and now never will be: taken off the wire.
             e.replies_left = 0;
             ++cancelled_unsent_;
@@ -188,6 +205,10 @@ std::optional<error> pipeline::expire(clock::time_point now) {
                                          : "no reply before the deadline (while disconnected: " +
                                                down_reason_ + "; it never ran)"});
         } else {
+            if (!written(e)) {  // sent on a lost connection, waiting to be sent again
+                e.replies_left = 0;
+                ++cancelled_unsent_;
+            }
             complete(e, error{error_kind::timeout,
                               "no reply before the deadline (the command was sent, its outcome "
                               "is unknown)"});
@@ -231,6 +252,7 @@ void pipeline::connection_lost(const error& reason) {
         e.id = next_id_++;
         e.offset = wire_start_ + wire_.size();
         e.replies_left = e.replies;
+        e.sent_before = e.sent_before || was_written;
         wire_.append(bytes);
         queue_.push_back(std::move(e));
     }

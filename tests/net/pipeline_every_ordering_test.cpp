@@ -55,7 +55,8 @@ class ordering {
                 EXPECT_FALSE(f_.p.expire(t0 + 1s));
                 if (!completed_) {
                     completed_ = true;
-                    expected_ = written_ ? fate::timed_out_sent : fate::never_ran;
+                    // Sent on a lost connection, it may have run there.
+                    expected_ = written_ || sent_before_ ? fate::timed_out_sent : fate::never_ran;
                     cancelled_ = !written_;
                     arrivals_at_cancel_ = arrivals();
                 }
@@ -65,6 +66,7 @@ class ordering {
                 f_.reconnect();
                 if (written_ && !finished_) {
                     written_ = false;
+                    sent_before_ = true;
                     const bool resend = r_.retry_safe && r_.kind != request_kind::transaction;
                     if (completed_ || !resend) finished_ = true;
                     if (!completed_ && !resend) {
@@ -145,6 +147,7 @@ class ordering {
     outcome_log log_;
     bool written_ = false, finished_ = false, completed_ = false, cancelled_ = false;
     bool pushed_other_ = false;
+    bool sent_before_ = false;
     std::size_t arrivals_at_cancel_ = 0;
     fate expected_ = fate::reply;
 };

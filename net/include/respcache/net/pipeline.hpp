@@ -94,7 +94,7 @@ class pipeline {
     reply_use on_reply(const resp::reply& reply);
 
     // The earliest deadline of a request not yet completed, if any.
-    std::optional<clock::time_point> next_deadline() const noexcept;
+    std::optional<clock::time_point> next_deadline() noexcept;
     // Completes the requests whose deadline is at or before `now`. An error
     // means the connection must be dropped (its keepalive went unanswered).
     std::optional<error> expire(clock::time_point now);
@@ -134,13 +134,16 @@ class pipeline {
         std::uint32_t replies_left = 1;  // 0: finished, nothing more comes for it
         request_kind kind = request_kind::command;
         bool retry_safe = false;
-        bool completed = false;  // its caller has been answered (a late reply is dropped)
-        bool counted = true;     // admitted against the owner's capacity
+        bool completed = false;    // its caller has been answered (a late reply is dropped)
+        bool counted = true;       // admitted against the owner's capacity
+        bool sent_before = false;  // written on a connection that was lost since
     };
 
     bool is_push(const resp::reply& reply) const noexcept;
     entry* first_unfinished() noexcept;
     bool written(const entry& e) const noexcept { return e.offset < written_; }
+    bool wholly_written(const entry& e) const noexcept { return e.offset + e.length <= written_; }
+    bool is_live(std::uint64_t id) noexcept;
     void complete(entry& e, result<resp::reply> outcome);
     void release(const entry& e) noexcept;
     void add_deadline(const entry& e);
