@@ -77,6 +77,23 @@ bool expected_error(const error& e) {
     return false;
 }
 
+// What the model keeps of a value: its tag, without the padding.
+std::string tag_of(std::string_view value) {
+    return std::string(value.substr(0, value.find('|')));
+}
+
+// A large value arrived whole: as long as its tag says, and nothing but 'x'.
+bool well_formed(std::string_view value) {
+    const std::size_t bar = value.find('|');
+    if (bar == std::string_view::npos) return true;
+    const std::size_t length_at = value.rfind(":L", bar);
+    if (length_at == std::string_view::npos) return false;
+    const std::string length(value.substr(length_at + 2, bar - length_at - 2));
+    const std::string_view padding = value.substr(bar + 1);
+    return std::to_string(padding.size()) == length &&
+           padding.find_first_not_of('x') == std::string_view::npos;
+}
+
 bool never_ran(const error& e) {
     return e.kind == error_kind::timeout && e.message.find("never ran") != std::string::npos;
 }
@@ -114,9 +131,10 @@ class tally {
         note_locked(form + ": completed " + std::to_string(beyond_deadline.count()) +
                     " ms after its deadline (grace " + std::to_string(grace.count()) + " ms)");
     }
-    void lateness(milliseconds beyond_deadline) {
+    void lateness(const std::string& form, milliseconds beyond_deadline) {
         std::lock_guard lock(mutex_);
-        worst_lateness_ = std::max(worst_lateness_, beyond_deadline);
+        milliseconds& worst = worst_lateness_[form];
+        worst = std::max(worst, beyond_deadline);
     }
     void count(const std::string& what, std::uint64_t n = 1) {
         std::lock_guard lock(mutex_);
@@ -141,8 +159,10 @@ class tally {
         }
         out += "\n  totals: ok=" + std::to_string(total_ok) +
                " errors=" + std::to_string(total_errors) +
-               "; worst completion after its deadline: " + std::to_string(worst_lateness_.count()) +
-               " ms\n  counts:";
+               "\n  latest completion after its deadline, ms (negative: before it):";
+        for (const auto& [form, worst] : worst_lateness_)
+            out += " " + form + "=" + std::to_string(worst.count());
+        out += "\n  counts:";
         for (const auto& [what, n] : counts_) out += " " + what + "=" + std::to_string(n);
         out += "\n  violations: " + std::to_string(violation_count_) + "\n";
         for (const auto& v : kept_) out += "    " + v + "\n";
@@ -159,7 +179,7 @@ class tally {
     std::map<std::string, std::uint64_t> ok_, errors_, counts_;
     std::vector<std::string> kept_;
     std::uint64_t violation_count_ = 0;
-    milliseconds worst_lateness_{0};
+    std::map<std::string, milliseconds> worst_lateness_;
 };
 
 // One asynchronous request: how many times it completed, with what, when.
@@ -217,10 +237,23 @@ class worker {
     void blocking_pop();
     void subscription_step();
 
+    // The multiplexer this step uses: mostly the shared RESP3 one; a quarter
+    // of the steps go to the RESP2 one, whose command connection is often
+    // idle, so that its blocking calls run on the caller's thread.
+    multiplexer& target();
+    std::string name(const char* form) const {
+        return resp2_ ? std::string(form) + "@resp2" : form;
+    }
     std::string key(int j) const { return prefix_ + ":k" + std::to_string(j); }
+    // "t<thread>:k<key>:s<sequence>"; one in 50 is large (16 KiB to 512 KiB,
+    // written in many pieces): the tag then ends ":L<length>" and is followed
+    // by "|" and that many 'x'.
     std::string next_value(int j) {
-        return "t" + std::to_string(index_) + ":k" + std::to_string(j) + ":s" +
-               std::to_string(++sequence_);
+        std::string tag = "t" + std::to_string(index_) + ":k" + std::to_string(j) + ":s" +
+                          std::to_string(++sequence_);
+        if (random_() % 50 != 0) return tag;
+        const std::size_t length = 16 * 1024 + random_() % (496 * 1024);
+        return tag + ":L" + std::to_string(length) + "|" + std::string(length, 'x');
     }
     call_options options();
     steady::time_point deadline_of(const call_options& o, milliseconds fallback) const {
@@ -251,6 +284,7 @@ class worker {
     std::optional<std::uint64_t> counter_generation_;
     std::int64_t counter_last_ = 0;
     bool subscribed_ = false;
+    bool resp2_ = false;
     std::atomic<std::uint64_t> received_{0};
     std::deque<pending_request> requests_;  // addresses stay valid
 };
@@ -319,7 +353,12 @@ void worker::run() {
     while (!soak_.stopping()) one_step();
 }
 
+multiplexer& worker::target() {
+    return resp2_ ? soak_.publisher() : soak_.m();
+}
+
 void worker::one_step() {
+    resp2_ = random_() % 4 == 0;
     switch (random_() % 9) {
         case 0:
             blocking_set_get();
@@ -354,7 +393,7 @@ void worker::one_step() {
 void worker::check_time(const std::string& form, steady::time_point deadline,
                         steady::time_point finished) {
     const auto beyond = std::chrono::duration_cast<milliseconds>(finished - deadline);
-    soak_.counts().lateness(beyond);
+    soak_.counts().lateness(form, beyond);
     if (beyond > grace) soak_.counts().late(form, beyond);
 }
 
@@ -377,10 +416,12 @@ void worker::set_outcome(const std::string& form, int j, const std::string& valu
                          const result<resp::owned_reply>& r, std::uint64_t before) {
     key_model& k = keys_[j];
     if (!soak_.counts().outcome(form, r)) {
-        if (never_ran(r.error_value()))
-            k.never.insert(value);
-        else
-            k.maybe.insert(value);
+        if (never_ran(r.error_value())) {
+            soak_.counts().count("SETs that timed out before they were sent");
+            k.never.insert(tag_of(value));
+        } else {
+            k.maybe.insert(tag_of(value));
+        }
         return;
     }
     const resp::reply got = r->view();
@@ -388,10 +429,10 @@ void worker::set_outcome(const std::string& form, int j, const std::string& valu
         soak_.counts().violation(form + ": SET " + key(j) + " answered " +
                                  std::string(resp::to_string(got.kind())) + " '" +
                                  std::string(got.string()) + "', not OK");
-        k.maybe.insert(value);
+        k.maybe.insert(tag_of(value));
         return;
     }
-    k.confirmed = value;
+    k.confirmed = tag_of(value);
     k.confirmed_generation = before;
 }
 
@@ -411,8 +452,14 @@ void worker::check_value(const std::string& form, int j, const resp::reply& got,
                                  std::string(got.string()) + "'");
         return;
     }
-    const std::string value(got.string());
-    if (k.confirmed == value || (in_flight != nullptr && *in_flight == value)) return;
+    if (!well_formed(got.string())) {
+        soak_.counts().violation(form + ": GET " + key(j) + " returned a damaged value of " +
+                                 std::to_string(got.string().size()) + " bytes, tagged " +
+                                 tag_of(got.string()));
+        return;
+    }
+    const std::string value = tag_of(got.string());
+    if (k.confirmed == value || (in_flight != nullptr && tag_of(*in_flight) == value)) return;
     if (k.never.contains(value)) {
         soak_.counts().violation(form + ": GET " + key(j) + " returned " + value +
                                  ", written by a SET that timed out as 'never ran'");
@@ -473,14 +520,14 @@ void worker::blocking_set_get() {
     const call_options o = options();
     std::uint64_t before = generation();
     steady::time_point deadline = deadline_of(o, sync_timeout);
-    auto set = soak_.m().call(o, "SET", key(j), value);
-    check_time("call", deadline, steady::now());
-    set_outcome("call", j, value, set, before);
+    auto set = target().call(o, "SET", key(j), value);
+    check_time(name("call"), deadline, steady::now());
+    set_outcome(name("call"), j, value, set, before);
 
     deadline = deadline_of(o, sync_timeout);
-    auto get = soak_.m().call(o, "GET", key(j));
-    check_time("call", deadline, steady::now());
-    check_get("call", j, get);
+    auto get = target().call(o, "GET", key(j));
+    check_time(name("call"), deadline, steady::now());
+    check_get(name("call"), j, get);
 }
 
 void worker::future_set_get() {
@@ -488,20 +535,20 @@ void worker::future_set_get() {
     const std::string value = next_value(j);
     const std::uint64_t before = generation();
     const steady::time_point deadline = steady::now() + async_timeout;
-    auto set = soak_.m().call_future("SET", key(j), value);
-    auto get = soak_.m().call_future("GET", key(j));
+    auto set = target().call_future("SET", key(j), value);
+    auto get = target().call_future("GET", key(j));
     for (auto* f : {&set, &get}) {
         if (f->wait_until(deadline + grace + 1s) != std::future_status::ready) {
             soak_.counts().violation("future: not ready " + std::to_string((grace + 1s).count()) +
                                      " ms after its deadline (hung)");
             return;  // its shared state outlives it; the completion is still safe
         }
-        check_time("future", deadline, steady::now());
+        check_time(name("future"), deadline, steady::now());
     }
     const auto set_result = set.get();
     const auto get_result = get.get();
-    set_outcome("future", j, value, set_result, before);
-    check_get("future", j, get_result, &value);
+    set_outcome(name("future"), j, value, set_result, before);
+    check_get(name("future"), j, get_result, &value);
 }
 
 void worker::async_burst() {
@@ -520,14 +567,15 @@ void worker::async_burst() {
     auto done = [](pending_request& p) {
         return [&p](result<resp::reply> r) { p.complete(std::move(r)); };
     };
-    soak_.m().async_call(o, done(set), "SET", key(j), value);
-    soak_.m().async_call(o, done(get), "GET", key(j));
-    soak_.m().async_call(o, done(get_other), "GET", key(other));
-    soak_.m().async_call(o, done(incr), "INCR", prefix_ + ":counter");
+    target().async_call(o, done(set), "SET", key(j), value);
+    target().async_call(o, done(get), "GET", key(j));
+    target().async_call(o, done(get_other), "GET", key(other));
+    target().async_call(o, done(incr), "INCR", prefix_ + ":counter");
     bool all = true;
-    for (pending_request* p : {&set, &get, &get_other, &incr}) all = await("async", *p) && all;
+    for (pending_request* p : {&set, &get, &get_other, &incr})
+        all = await(name("async"), *p) && all;
     if (!all) {
-        keys_[j].maybe.insert(value);
+        keys_[j].maybe.insert(tag_of(value));
         return;
     }
     // Completions hand error replies over as replies: the rule says so.
@@ -536,18 +584,19 @@ void worker::async_burst() {
             return error{error_kind::server_reply, std::string(r->view().string())};
         return r;
     };
-    set_outcome("async", j, value, as_error(*set.outcome), before);
-    check_get("async", j, as_error(*get.outcome), &value);
-    check_get("async", other, as_error(*get_other.outcome));
+    set_outcome(name("async"), j, value, as_error(*set.outcome), before);
+    check_get(name("async"), j, as_error(*get.outcome), &value);
+    check_get(name("async"), other, as_error(*get_other.outcome));
     const auto counted = as_error(*incr.outcome);
-    if (soak_.counts().outcome("async", counted)) check_counter("async", counted->view(), before);
+    if (soak_.counts().outcome(name("async"), counted))
+        check_counter(name("async"), counted->view(), before);
 }
 
 void worker::fire_and_forget() {
     const int j = static_cast<int>(random_() % keys_per_worker);
     const std::string value = next_value(j);
-    soak_.m().send("SET", key(j), value);
-    keys_[j].maybe.insert(value);  // nobody hears how it went
+    target().send("SET", key(j), value);
+    keys_[j].maybe.insert(tag_of(value));  // nobody hears how it went
     soak_.counts().count("sent");
 }
 
@@ -560,10 +609,10 @@ void worker::batch() {
     const call_options o = options();
     const std::uint64_t before = generation();
     const steady::time_point deadline = deadline_of(o, sync_timeout);
-    auto replies = soak_.m().execute(b, o);
-    check_time("batch", deadline, steady::now());
-    if (!soak_.counts().outcome("batch", replies)) {
-        keys_[j].maybe.insert(value);  // a later command's error says nothing of the SET
+    auto replies = target().execute(b, o);
+    check_time(name("batch"), deadline, steady::now());
+    if (!soak_.counts().outcome(name("batch"), replies)) {
+        keys_[j].maybe.insert(tag_of(value));  // a later command's error says nothing of the SET
         return;
     }
     if (replies->size() != 3) {
@@ -571,14 +620,14 @@ void worker::batch() {
                                  " replies for 3 commands");
         return;
     }
-    set_outcome("batch", j, value,
+    set_outcome(name("batch"), j, value,
                 (*replies)[0].view().is_error()
                     ? result<resp::owned_reply>(error{error_kind::server_reply,
                                                       std::string((*replies)[0].view().string())})
                     : result<resp::owned_reply>(std::move((*replies)[0])),
                 before);
-    check_value("batch", j, (*replies)[1].view(), &value);
-    check_value("batch", other, (*replies)[2].view());
+    check_value(name("batch"), j, (*replies)[1].view(), &value);
+    check_value(name("batch"), other, (*replies)[2].view());
 }
 
 void worker::tx() {
@@ -589,28 +638,28 @@ void worker::tx() {
     const call_options o = options();
     const std::uint64_t before = generation();
     const steady::time_point deadline = deadline_of(o, sync_timeout);
-    auto exec = soak_.m().execute(t, o);
-    check_time("transaction", deadline, steady::now());
-    if (!soak_.counts().outcome("transaction", exec)) {
+    auto exec = target().execute(t, o);
+    check_time(name("transaction"), deadline, steady::now());
+    if (!soak_.counts().outcome(name("transaction"), exec)) {
         if (never_ran(exec.error_value()))
-            keys_[j].never.insert(value);
+            keys_[j].never.insert(tag_of(value));
         else
-            keys_[j].maybe.insert(value);
+            keys_[j].maybe.insert(tag_of(value));
         return;
     }
     const resp::reply got = exec->view();
     if (got.kind() != resp::type::array || got.size() != 3 || got[0].string() != "OK" ||
         got[1].string() != value) {
         soak_.counts().violation(
-            "transaction: EXEC answered " + std::string(resp::to_string(got.kind())) + " of " +
-            std::to_string(got.size()) + " ('" + std::string(got[0].string()) + "', '" +
-            std::string(got[1].string()) + "'), not [OK, " + value + ", n]");
-        keys_[j].maybe.insert(value);
+            name("transaction") + ": EXEC answered " + std::string(resp::to_string(got.kind())) +
+            " of " + std::to_string(got.size()) + " ('" + std::string(got[0].string()) + "', '" +
+            tag_of(got[1].string()) + "'), not [OK, " + tag_of(value) + ", n]");
+        keys_[j].maybe.insert(tag_of(value));
         return;
     }
-    keys_[j].confirmed = value;
+    keys_[j].confirmed = tag_of(value);
     keys_[j].confirmed_generation = before;
-    check_counter("transaction", got[2], before);
+    check_counter(name("transaction"), got[2], before);
 }
 
 void worker::blocking_pop() {
@@ -618,9 +667,10 @@ void worker::blocking_pop() {
     // there to pop, sometimes the 50 ms server-side timeout answers null.
     const std::string list = prefix_ + ":list";
     if (random_() % 2 == 0) {
-        auto pushed = soak_.m().call(
+        auto pushed = target().call(
             "RPUSH", list, "t" + std::to_string(index_) + ":L:" + std::to_string(++sequence_));
-        if (soak_.counts().outcome("call", pushed) && pushed->view().kind() != resp::type::integer)
+        if (soak_.counts().outcome(name("call"), pushed) &&
+            pushed->view().kind() != resp::type::integer)
             soak_.counts().violation("call: RPUSH answered " +
                                      std::string(resp::to_string(pushed->view().kind())));
     }
@@ -629,17 +679,17 @@ void worker::blocking_pop() {
     const steady::time_point deadline = deadline_of(o, asynchronous ? async_timeout : sync_timeout);
     if (asynchronous) {
         pending_request& p = track(deadline);
-        soak_.m().async_call(
+        target().async_call(
             o, [&p](result<resp::reply> r) { p.complete(std::move(r)); }, "BLPOP", list, "0.05");
-        if (!await("async BLPOP", p)) return;
+        if (!await(name("async BLPOP"), p)) return;
         auto r = *p.outcome;
         if (r && r->view().is_error())
             r = error{error_kind::server_reply, std::string(r->view().string())};
-        check_pop("async BLPOP", r);
+        check_pop(name("async BLPOP"), r);
     } else {
-        auto r = soak_.m().call(o, "BLPOP", list, "0.05");
-        check_time("call BLPOP", deadline, steady::now());
-        check_pop("call BLPOP", r);
+        auto r = target().call(o, "BLPOP", list, "0.05");
+        check_time(name("call BLPOP"), deadline, steady::now());
+        check_pop(name("call BLPOP"), r);
     }
 }
 
@@ -705,9 +755,8 @@ void worker::final_check() {
     }
     auto get = soak_.m().call("GET", key(j));
     if (!get || get->view().string() != value)
-        soak_.counts().violation(
-            "final GET " + key(j) + " did not return " + value + ": " +
-            (get ? std::string(get->view().string()) : get.error_value().message));
+        soak_.counts().violation("final GET " + key(j) + " did not return " + tag_of(value) + ": " +
+                                 (get ? tag_of(get->view().string()) : get.error_value().message));
     auto future = soak_.m().call_future("GET", key(j)).get();
     if (!future || future->view().string() != value)
         soak_.counts().violation("final call_future GET " + key(j) + " failed");
@@ -721,6 +770,9 @@ void worker::final_check() {
     auto exec = soak_.m().execute(t);
     if (!exec || exec->view()[0].string() != value)
         soak_.counts().violation("final transaction GET " + key(j) + " failed");
+    auto second = soak_.publisher().call("GET", key(j));
+    if (!second || second->view().string() != value)
+        soak_.counts().violation("final GET " + key(j) + " on the RESP2 multiplexer failed");
     auto pop = soak_.m().call("BLPOP", prefix_ + ":nothing", "0.01");
     if (!pop || !pop->view().is_null()) soak_.counts().violation("final BLPOP failed");
 
@@ -783,7 +835,7 @@ void soak::inject_faults() {
     while (!stop_.load()) {
         pause_for(150, 1200);
         if (stop_.load()) break;
-        switch (random() % 5) {
+        switch (random() % 6) {
             case 0:
                 restart();
                 break;
@@ -798,6 +850,11 @@ void soak::inject_faults() {
                 server_.pause();
                 pause_for(50, 800);
                 restart();
+                break;
+            case 3:
+                // Lands in the middle of some reply.
+                proxy_.cut_after_server_bytes(1 + random() % 4096);
+                tally_.count("fault: cut mid-reply");
                 break;
             default:
                 proxy_.cut_all();
@@ -867,7 +924,8 @@ void soak::run() {
     const auto counters = m_->snapshot();
     tally_.count("multiplexer reconnects", counters.reconnects);
     tally_.count("multiplexer timeouts", counters.timeouts);
-    tally_.count("calls on the caller's thread", counters.calls_on_caller_thread);
+    tally_.count("calls on the caller's thread",
+                 counters.calls_on_caller_thread + publisher_->snapshot().calls_on_caller_thread);
     std::uint64_t messages = 0;
     for (worker& w : workers_) messages += w.received();
     tally_.count("messages received", messages + global_on_m_ + global_on_publisher_);
