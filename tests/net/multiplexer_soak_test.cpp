@@ -221,10 +221,7 @@ class worker {
     void run();
     void final_check();
     void check_every_request_completed_once();
-    void on_message(const pubsub_message& m);
-    std::uint64_t received() const { return received_.load(); }
-    bool subscribed() const { return subscribed_; }
-    const std::string& channel() const { return channel_; }
+    std::uint64_t received() const { return received_[0].load() + received_[1].load(); }
 
   private:
     void one_step();
@@ -283,9 +280,15 @@ class worker {
     // INCR replies rise within one server lifetime.
     std::optional<std::uint64_t> counter_generation_;
     std::int64_t counter_last_ = 0;
-    bool subscribed_ = false;
+    void on_message(const pubsub_message& m, int on);
+    message_handler handler(int on) {
+        return [this, on](const pubsub_message& m) { on_message(m, on); };
+    }
+    // Per multiplexer (0: RESP3, 1: RESP2): whether this thread's channel is
+    // subscribed there (as far as it knows), and the messages it delivered.
+    bool subscribed_[2] = {false, false};
     bool resp2_ = false;
-    std::atomic<std::uint64_t> received_{0};
+    std::atomic<std::uint64_t> received_[2] = {0, 0};
     std::deque<pending_request> requests_;  // addresses stay valid
 };
 
@@ -333,7 +336,8 @@ class soak {
     std::atomic<std::uint64_t> global_on_m_{0}, global_on_publisher_{0};
 };
 
-// --- one worker ---------------------------------------------------------------
+// --- one worker
+// ---------------------------------------------------------------
 
 worker::worker(soak& s, int index)
     : soak_(s),
@@ -694,37 +698,40 @@ void worker::blocking_pop() {
 }
 
 void worker::subscription_step() {
-    multiplexer& m = soak_.m();
-    if (!subscribed_) {
+    // On the RESP3 multiplexer the messages share the command connection; on
+    // the RESP2 one they have a connection of their own.
+    const int on = resp2_ ? 1 : 0;
+    multiplexer& m = target();
+    multiplexer& other = resp2_ ? soak_.m() : soak_.publisher();
+    if (!subscribed_[on]) {
         const steady::time_point deadline = steady::now() + sync_timeout;
-        auto r = m.subscribe(channel_, [this](const pubsub_message& msg) { on_message(msg); });
-        check_time("subscribe", deadline, steady::now());
+        auto r = m.subscribe(channel_, handler(on));
+        check_time(name("subscribe"), deadline, steady::now());
         // A subscription whose confirmation timed out stays registered; one
         // lost with its connection is asked for again next time.
-        subscribed_ =
-            soak_.counts().outcome("subscribe", r) || r.error_value().kind == error_kind::timeout;
+        subscribed_[on] = soak_.counts().outcome(name("subscribe"), r) ||
+                          r.error_value().kind == error_kind::timeout;
         return;
     }
     switch (random_() % 4) {
         case 0: {
             const steady::time_point deadline = steady::now() + sync_timeout;
             auto r = m.unsubscribe(channel_);
-            check_time("unsubscribe", deadline, steady::now());
-            subscribed_ = !soak_.counts().outcome("unsubscribe", r);
+            check_time(name("unsubscribe"), deadline, steady::now());
+            subscribed_[on] = !soak_.counts().outcome(name("unsubscribe"), r);
             return;
         }
         case 1: {
-            // The other direction: a message for the publisher's RESP2
-            // subscriber connection.
-            auto r = m.call("PUBLISH", "soak:global:publisher", "G:" + std::to_string(index_));
+            // For the subscription each multiplexer holds for the whole run.
+            auto r =
+                soak_.m().call("PUBLISH", "soak:global:publisher", "G:" + std::to_string(index_));
             soak_.counts().outcome("publish", r);
             return;
         }
         default: {
             const steady::time_point deadline = steady::now() + sync_timeout;
-            auto r = soak_.publisher().call(
-                "PUBLISH", channel_,
-                "t" + std::to_string(index_) + ":m" + std::to_string(++sequence_));
+            auto r = other.call("PUBLISH", channel_,
+                                "t" + std::to_string(index_) + ":m" + std::to_string(++sequence_));
             check_time("publish", deadline, steady::now());
             if (soak_.counts().outcome("publish", r) && r->view().kind() != resp::type::integer)
                 soak_.counts().violation("publish: PUBLISH answered " +
@@ -734,12 +741,12 @@ void worker::subscription_step() {
     }
 }
 
-void worker::on_message(const pubsub_message& m) {
+void worker::on_message(const pubsub_message& m, int on) {
     const std::string tag = "t" + std::to_string(index_) + ":m";
     if (m.channel != channel_ || !m.payload.starts_with(tag))
         soak_.counts().violation("message for " + channel_ + " arrived as '" +
                                  std::string(m.channel) + "' / '" + std::string(m.payload) + "'");
-    received_.fetch_add(1);
+    received_[on].fetch_add(1);
 }
 
 void worker::final_check() {
@@ -776,26 +783,32 @@ void worker::final_check() {
     auto pop = soak_.m().call("BLPOP", prefix_ + ":nothing", "0.01");
     if (!pop || !pop->view().is_null()) soak_.counts().violation("final BLPOP failed");
 
-    // This thread's subscription delivers again.
-    if (!subscribed_) {
-        if (!soak_.m().subscribe(channel_,
-                                 [this](const pubsub_message& msg) { on_message(msg); })) {
-            soak_.counts().violation("final subscribe " + channel_ + " failed");
-            return;
+    // This thread's channel can be subscribed to on both multiplexers, and
+    // delivers again (subscribing anew replaces the handler of one that
+    // survived).
+    for (int on : {0, 1}) {
+        multiplexer& m = on == 0 ? soak_.m() : soak_.publisher();
+        if (auto r = m.subscribe(channel_, handler(on)); !r) {
+            soak_.counts().violation("final subscribe " + channel_ +
+                                     " failed: " + r.error_value().message);
+            continue;
         }
-        subscribed_ = true;
+        subscribed_[on] = true;
+        const std::uint64_t had = received_[on].load();
+        const auto give_up = steady::now() + 10s;
+        while (received_[on].load() == had && steady::now() < give_up) {
+            auto published =
+                m.call("PUBLISH", channel_,
+                       "t" + std::to_string(index_) + ":m" + std::to_string(++sequence_));
+            if (!published)
+                soak_.counts().violation("final PUBLISH failed: " +
+                                         published.error_value().message);
+            std::this_thread::sleep_for(50ms);
+        }
+        if (received_[on].load() == had)
+            soak_.counts().violation(channel_ + " on the " + (on == 0 ? "RESP3" : "RESP2") +
+                                     " multiplexer received nothing within 10 s after the faults");
     }
-    const std::uint64_t had = received();
-    const auto give_up = steady::now() + 10s;
-    while (received() == had && steady::now() < give_up) {
-        auto published = soak_.publisher().call(
-            "PUBLISH", channel_, "t" + std::to_string(index_) + ":m" + std::to_string(++sequence_));
-        if (!published)
-            soak_.counts().violation("final PUBLISH failed: " + published.error_value().message);
-        std::this_thread::sleep_for(50ms);
-    }
-    if (received() == had)
-        soak_.counts().violation(channel_ + " received nothing within 10 s after the faults");
 }
 
 void worker::check_every_request_completed_once() {
@@ -814,7 +827,8 @@ void worker::check_every_request_completed_once() {
     soak_.counts().count("async requests tracked", requests_.size());
 }
 
-// --- the whole soak -----------------------------------------------------------------
+// --- the whole soak
+// -----------------------------------------------------------------
 
 void soak::inject_faults() {
     std::mt19937_64 random(0xfa17u);
