@@ -62,5 +62,50 @@ TEST(MultiplexerLeaderRace, LeadersAndAnIoThreadFallingAsleepKeepEveryReplyInPla
     EXPECT_GT(m.snapshot().calls_on_caller_thread, 0u) << "no call led: the race was not exercised";
 }
 
+// Also found by the soak under ThreadSanitizer: on RESP2 the subscriptions
+// have a connection of their own, which the I/O thread keeps reading while
+// a caller leads on the command connection (run(): only the command link's
+// read is skipped while a leader is active). When the server dies both
+// connections drop at once, and the leader's lose(command_) and the I/O
+// thread's lose(subscriber_) assign the one shared last_connect_error_ (a
+// std::string inside) concurrently: a data race on heap memory.
+TEST(MultiplexerLeaderRace, ALeaderAndTheSubscriberConnectionLostTogetherStayUsable) {
+    testing::redis_server server;
+    auto options = parse_connection_string(server.connection_string() +
+                                           ",protocol=resp2,syncTimeout=1000,abortConnect=false");
+    ASSERT_TRUE(options);
+    auto connected = multiplexer::connect(*options);
+    ASSERT_TRUE(connected) << connected.error_value().message;
+    multiplexer& m = **connected;
+    ASSERT_TRUE(m.subscribe("c", [](const pubsub_message&) {}));
+
+    for (int round = 0; round < 5; ++round) {
+        std::atomic<bool> stop{false};
+        std::thread leader([&] {
+            while (!stop.load()) {
+                auto got = m.call("GET", "k");
+                if (!got) {
+                    EXPECT_TRUE(got.error_value().kind == error_kind::io ||
+                                got.error_value().kind == error_kind::timeout)
+                        << got.error_value().message;
+                    std::this_thread::sleep_for(1ms);
+                }
+            }
+        });
+        std::this_thread::sleep_for(50ms);
+        server.kill();
+        server.restart();
+        std::this_thread::sleep_for(100ms);
+        stop = true;
+        leader.join();
+    }
+    const auto give_up = std::chrono::steady_clock::now() + 10s;
+    while (!m.call("PING") && std::chrono::steady_clock::now() < give_up)
+        std::this_thread::sleep_for(50ms);
+    auto pong = m.call("PING");
+    ASSERT_TRUE(pong) << pong.error_value().message;
+    EXPECT_GT(m.snapshot().calls_on_caller_thread, 0u) << "no call led: the race was not exercised";
+}
+
 }  // namespace
 }  // namespace respcache::net
