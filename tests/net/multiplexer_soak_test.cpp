@@ -7,7 +7,9 @@
 // its deadline plus a grace; once the faults stop, everything works again.
 //
 // Duration: RESPCACHE_SOAK_SECONDS (the default is set by CMake: shorter
-// under the sanitizers). Grace: RESPCACHE_SOAK_GRACE_MS (2000).
+// under the sanitizers). Grace: RESPCACHE_SOAK_GRACE_MS (2000). Timeouts:
+// RESPCACHE_SOAK_TIMEOUT_MS (1000). Random choices: RESPCACHE_SOAK_SEED (1);
+// the timing of the faults varies anyway.
 
 #include <gtest/gtest.h>
 
@@ -46,8 +48,6 @@ using std::chrono::milliseconds;
 
 constexpr int worker_count = 8;
 constexpr int keys_per_worker = 4;
-constexpr milliseconds sync_timeout{1000};
-constexpr milliseconds async_timeout{1500};
 
 int from_environment(const char* name, int fallback) {
     const char* text = std::getenv(name);
@@ -55,6 +55,12 @@ int from_environment(const char* name, int fallback) {
 }
 
 const milliseconds grace{from_environment("RESPCACHE_SOAK_GRACE_MS", 2000)};
+// syncTimeout and connectTimeout; asyncTimeout is half as long again. Kept
+// below the grace by default: the lateness the multiplexer still has (see
+// multiplexer_deadline_while_*_test.cpp) is bounded by them.
+const milliseconds sync_timeout{from_environment("RESPCACHE_SOAK_TIMEOUT_MS", 1000)};
+const milliseconds async_timeout{sync_timeout * 3 / 2};
+const unsigned seed = static_cast<unsigned>(from_environment("RESPCACHE_SOAK_SEED", 1));
 
 // Restarts counted twice, before the kill and after the new server answers:
 // an even value that did not change while a request ran means the request
@@ -233,13 +239,17 @@ class worker {
     void tx();
     void blocking_pop();
     void subscription_step();
+    void on_message(const pubsub_message& m, int on);
+    message_handler handler(int on) {
+        return [this, on](const pubsub_message& m) { on_message(m, on); };
+    }
 
     // The multiplexer this step uses: mostly the shared RESP3 one; a quarter
     // of the steps go to the RESP2 one, whose command connection is often
     // idle, so that its blocking calls run on the caller's thread.
     multiplexer& target();
     std::string name(const char* form) const {
-        return resp2_ ? std::string(form) + "@resp2" : form;
+        return on_resp2_ ? std::string(form) + "@resp2" : form;
     }
     std::string key(int j) const { return prefix_ + ":k" + std::to_string(j); }
     // "t<thread>:k<key>:s<sequence>"; one in 50 is large (16 KiB to 512 KiB,
@@ -280,14 +290,10 @@ class worker {
     // INCR replies rise within one server lifetime.
     std::optional<std::uint64_t> counter_generation_;
     std::int64_t counter_last_ = 0;
-    void on_message(const pubsub_message& m, int on);
-    message_handler handler(int on) {
-        return [this, on](const pubsub_message& m) { on_message(m, on); };
-    }
     // Per multiplexer (0: RESP3, 1: RESP2): whether this thread's channel is
     // subscribed there (as far as it knows), and the messages it delivered.
     bool subscribed_[2] = {false, false};
-    bool resp2_ = false;
+    bool on_resp2_ = false;
     std::atomic<std::uint64_t> received_[2] = {0, 0};
     std::deque<pending_request> requests_;  // addresses stay valid
 };
@@ -296,26 +302,27 @@ class soak {
   public:
     soak()
         : proxy_(server_.port()),
-          m_(connect("resp3")),
-          publisher_(connect("resp2")),
+          resp3_(connect("resp3")),
+          resp2_(connect("resp2")),
           seconds_(from_environment("RESPCACHE_SOAK_SECONDS", RESPCACHE_SOAK_DEFAULT_SECONDS)) {
         for (int t = 0; t < worker_count; ++t) workers_.emplace_back(*this, t);
     }
 
     void run();
 
-    multiplexer& m() { return *m_; }
-    multiplexer& publisher() { return *publisher_; }
+    multiplexer& resp3() { return *resp3_; }
+    multiplexer& resp2() { return *resp2_; }
     tally& counts() { return tally_; }
     bool stopping() const { return stop_.load(std::memory_order_relaxed); }
 
   private:
     std::shared_ptr<multiplexer> connect(const char* protocol) {
-        auto options = parse_connection_string(
-            "127.0.0.1:" + std::to_string(proxy_.port()) +
-            ",syncTimeout=" + std::to_string(sync_timeout.count()) +
-            ",asyncTimeout=" + std::to_string(async_timeout.count()) +
-            ",connectTimeout=1000,keepAlive=1,abortConnect=false,protocol=" + protocol);
+        auto options =
+            parse_connection_string("127.0.0.1:" + std::to_string(proxy_.port()) +
+                                    ",syncTimeout=" + std::to_string(sync_timeout.count()) +
+                                    ",asyncTimeout=" + std::to_string(async_timeout.count()) +
+                                    ",connectTimeout=" + std::to_string(sync_timeout.count()) +
+                                    ",keepAlive=1,abortConnect=false,protocol=" + protocol);
         EXPECT_TRUE(options);
         auto m = multiplexer::connect(*options);
         EXPECT_TRUE(m) << (m ? "" : m.error_value().message);
@@ -328,23 +335,22 @@ class soak {
     testing::redis_server server_;
     testing::tcp_proxy proxy_;
     std::deque<worker> workers_;  // before the multiplexers: completions point into them
-    std::shared_ptr<multiplexer> m_;
-    std::shared_ptr<multiplexer> publisher_;
+    std::shared_ptr<multiplexer> resp3_;
+    std::shared_ptr<multiplexer> resp2_;
     const int seconds_;
     std::atomic<bool> stop_{false};
     tally tally_;
-    std::atomic<std::uint64_t> global_on_m_{0}, global_on_publisher_{0};
+    std::atomic<std::uint64_t> global_on_resp3_{0}, global_on_resp2_{0};
 };
 
-// --- one worker
-// ---------------------------------------------------------------
+// --- one worker ---------------------------------------------------------------
 
 worker::worker(soak& s, int index)
     : soak_(s),
       index_(index),
       prefix_("soak:t" + std::to_string(index)),
       channel_("soak:channel:t" + std::to_string(index)),
-      random_(0x5eed0000u + static_cast<unsigned>(index)) {}
+      random_(seed * 100u + static_cast<unsigned>(index)) {}
 
 call_options worker::options() {
     call_options o;
@@ -358,11 +364,11 @@ void worker::run() {
 }
 
 multiplexer& worker::target() {
-    return resp2_ ? soak_.publisher() : soak_.m();
+    return on_resp2_ ? soak_.resp2() : soak_.resp3();
 }
 
 void worker::one_step() {
-    resp2_ = random_() % 4 == 0;
+    on_resp2_ = random_() % 4 == 0;
     switch (random_() % 9) {
         case 0:
             blocking_set_get();
@@ -700,9 +706,9 @@ void worker::blocking_pop() {
 void worker::subscription_step() {
     // On the RESP3 multiplexer the messages share the command connection; on
     // the RESP2 one they have a connection of their own.
-    const int on = resp2_ ? 1 : 0;
+    const int on = on_resp2_ ? 1 : 0;
     multiplexer& m = target();
-    multiplexer& other = resp2_ ? soak_.m() : soak_.publisher();
+    multiplexer& other = on_resp2_ ? soak_.resp3() : soak_.resp2();
     if (!subscribed_[on]) {
         const steady::time_point deadline = steady::now() + sync_timeout;
         auto r = m.subscribe(channel_, handler(on));
@@ -724,7 +730,7 @@ void worker::subscription_step() {
         case 1: {
             // For the subscription each multiplexer holds for the whole run.
             auto r =
-                soak_.m().call("PUBLISH", "soak:global:publisher", "G:" + std::to_string(index_));
+                soak_.resp3().call("PUBLISH", "soak:global:resp2", "G:" + std::to_string(index_));
             soak_.counts().outcome("publish", r);
             return;
         }
@@ -753,41 +759,41 @@ void worker::final_check() {
     // The faults are over: every call form works at the first attempt.
     const int j = 0;
     const std::string value = next_value(j);
-    auto set = soak_.m().call("SET", key(j), value);
+    auto set = soak_.resp3().call("SET", key(j), value);
     if (!set || set->view().string() != "OK") {
         soak_.counts().violation(
             "final SET " + key(j) +
             " failed: " + (set ? std::string(set->view().string()) : set.error_value().message));
         return;
     }
-    auto get = soak_.m().call("GET", key(j));
+    auto get = soak_.resp3().call("GET", key(j));
     if (!get || get->view().string() != value)
         soak_.counts().violation("final GET " + key(j) + " did not return " + tag_of(value) + ": " +
                                  (get ? tag_of(get->view().string()) : get.error_value().message));
-    auto future = soak_.m().call_future("GET", key(j)).get();
+    auto future = soak_.resp3().call_future("GET", key(j)).get();
     if (!future || future->view().string() != value)
         soak_.counts().violation("final call_future GET " + key(j) + " failed");
     command_batch b;
     b.add("GET", key(j));
-    auto batched = soak_.m().execute(b);
+    auto batched = soak_.resp3().execute(b);
     if (!batched || (*batched)[0].view().string() != value)
         soak_.counts().violation("final batch GET " + key(j) + " failed");
     transaction t;
     t.add("GET", key(j));
-    auto exec = soak_.m().execute(t);
+    auto exec = soak_.resp3().execute(t);
     if (!exec || exec->view()[0].string() != value)
         soak_.counts().violation("final transaction GET " + key(j) + " failed");
-    auto second = soak_.publisher().call("GET", key(j));
+    auto second = soak_.resp2().call("GET", key(j));
     if (!second || second->view().string() != value)
         soak_.counts().violation("final GET " + key(j) + " on the RESP2 multiplexer failed");
-    auto pop = soak_.m().call("BLPOP", prefix_ + ":nothing", "0.01");
+    auto pop = soak_.resp3().call("BLPOP", prefix_ + ":nothing", "0.01");
     if (!pop || !pop->view().is_null()) soak_.counts().violation("final BLPOP failed");
 
     // This thread's channel can be subscribed to on both multiplexers, and
     // delivers again (subscribing anew replaces the handler of one that
     // survived).
     for (int on : {0, 1}) {
-        multiplexer& m = on == 0 ? soak_.m() : soak_.publisher();
+        multiplexer& m = on == 0 ? soak_.resp3() : soak_.resp2();
         if (auto r = m.subscribe(channel_, handler(on)); !r) {
             soak_.counts().violation("final subscribe " + channel_ +
                                      " failed: " + r.error_value().message);
@@ -831,7 +837,7 @@ void worker::check_every_request_completed_once() {
 // -----------------------------------------------------------------
 
 void soak::inject_faults() {
-    std::mt19937_64 random(0xfa17u);
+    std::mt19937_64 random(seed * 100u + worker_count);
     auto pause_for = [&](int low_ms, int high_ms) {
         std::this_thread::sleep_for(milliseconds(low_ms + random() % (high_ms - low_ms)));
     };
@@ -882,8 +888,8 @@ void soak::settle() {
     // Reconnecting may take one backoff period after the last fault.
     const auto give_up = steady::now() + 15s;
     while (steady::now() < give_up) {
-        auto a = m_->call("PING");
-        auto b = publisher_->call("PING");
+        auto a = resp3_->call("PING");
+        auto b = resp2_->call("PING");
         if (a && b) return;
         std::this_thread::sleep_for(50ms);
     }
@@ -893,8 +899,8 @@ void soak::settle() {
 void soak::check_global_subscriptions() {
     // Subscriptions made before the faults, one per protocol, deliver again.
     for (auto [from, counter, channel] :
-         {std::tuple{publisher_.get(), &global_on_m_, "soak:global:m"},
-          std::tuple{m_.get(), &global_on_publisher_, "soak:global:publisher"}}) {
+         {std::tuple{resp2_.get(), &global_on_resp3_, "soak:global:resp3"},
+          std::tuple{resp3_.get(), &global_on_resp2_, "soak:global:resp2"}}) {
         const std::uint64_t had = counter->load();
         const auto give_up = steady::now() + 10s;
         while (counter->load() == had && steady::now() < give_up) {
@@ -910,16 +916,16 @@ void soak::check_global_subscriptions() {
 }
 
 void soak::run() {
-    ASSERT_TRUE(m_ && publisher_);
-    ASSERT_TRUE(m_->subscribe("soak:global:m", [this](const pubsub_message& msg) {
-        if (msg.channel != "soak:global:m" || !msg.payload.starts_with("G:"))
-            tally_.violation("soak:global:m got '" + std::string(msg.payload) + "'");
-        global_on_m_.fetch_add(1);
+    ASSERT_TRUE(resp3_ && resp2_);
+    ASSERT_TRUE(resp3_->subscribe("soak:global:resp3", [this](const pubsub_message& msg) {
+        if (msg.channel != "soak:global:resp3" || !msg.payload.starts_with("G:"))
+            tally_.violation("soak:global:resp3 got '" + std::string(msg.payload) + "'");
+        global_on_resp3_.fetch_add(1);
     }));
-    ASSERT_TRUE(publisher_->subscribe("soak:global:publisher", [this](const pubsub_message& msg) {
-        if (msg.channel != "soak:global:publisher" || !msg.payload.starts_with("G:"))
-            tally_.violation("soak:global:publisher got '" + std::string(msg.payload) + "'");
-        global_on_publisher_.fetch_add(1);
+    ASSERT_TRUE(resp2_->subscribe("soak:global:resp2", [this](const pubsub_message& msg) {
+        if (msg.channel != "soak:global:resp2" || !msg.payload.starts_with("G:"))
+            tally_.violation("soak:global:resp2 got '" + std::string(msg.payload) + "'");
+        global_on_resp2_.fetch_add(1);
     }));
 
     std::vector<std::thread> threads;
@@ -935,22 +941,22 @@ void soak::run() {
     for (worker& w : workers_) w.final_check();
     check_global_subscriptions();
 
-    const auto counters = m_->snapshot();
+    const auto counters = resp3_->snapshot();
     tally_.count("multiplexer reconnects", counters.reconnects);
     tally_.count("multiplexer timeouts", counters.timeouts);
     tally_.count("calls on the caller's thread",
-                 counters.calls_on_caller_thread + publisher_->snapshot().calls_on_caller_thread);
+                 counters.calls_on_caller_thread + resp2_->snapshot().calls_on_caller_thread);
     std::uint64_t messages = 0;
     for (worker& w : workers_) messages += w.received();
-    tally_.count("messages received", messages + global_on_m_ + global_on_publisher_);
+    tally_.count("messages received", messages + global_on_resp3_ + global_on_resp2_);
 
     // Closing completes whatever is left; every tracked request must then
     // have completed exactly once.
-    m_->close();
-    publisher_->close();
+    resp3_->close();
+    resp2_->close();
     for (worker& w : workers_) w.check_every_request_completed_once();
 
-    std::printf("%s(%d s, seed per thread 0x5eed0000+t)\n", tally_.report().c_str(), seconds_);
+    std::printf("%s(%d s, RESPCACHE_SOAK_SEED=%u)\n", tally_.report().c_str(), seconds_, seed);
     std::fflush(stdout);
     EXPECT_EQ(tally_.violations(), 0u) << tally_.report();
 }

@@ -109,7 +109,10 @@ void tcp_proxy::run() {
                     }
                     cut_budget_ -= n;
                 }
-                if (n > 0 && ::write(to, buffer, static_cast<std::size_t>(n)) < 0) close_link(l);
+                // MSG_NOSIGNAL: a peer killed meanwhile (the server, in the
+                // fault tests) must not end the test process with SIGPIPE.
+                if (n > 0 && ::send(to, buffer, static_cast<std::size_t>(n), MSG_NOSIGNAL) < 0)
+                    close_link(l);
                 if (cut) {
                     for (auto& each : links_) close_link(each);
                     cut_budget_ = -1;
