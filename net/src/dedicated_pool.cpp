@@ -39,11 +39,13 @@ result<connection> dedicated_pool::acquire(clock::time_point deadline) {
     return opened;
 }
 
-void dedicated_pool::give_back(connection c) {
-    // Whatever the borrower did (WATCH, SELECT, MULTI, SUBSCRIBE, CLIENT
-    // REPLY OFF), the next one gets a connection as new, or none.
-    const bool reusable = c.is_open() && c.queued() == 0 &&
-                          c.reset(clock::now() + options_.sync_timeout, interrupt_fd_).has_value();
+void dedicated_pool::give_back(connection c, state s) {
+    // Whatever a borrower did (WATCH, SELECT, MULTI, SUBSCRIBE, CLIENT REPLY
+    // OFF), the next one gets a connection as new, or none.
+    const bool reusable =
+        c.is_open() && c.queued() == 0 &&
+        (s == state::unchanged ||
+         c.reset(clock::now() + options_.sync_timeout, interrupt_fd_).has_value());
     std::lock_guard lock(mutex_);
     --lent_;
     if (reusable && !closed_) idle_.push_back(std::move(c));

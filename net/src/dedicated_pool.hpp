@@ -22,8 +22,11 @@ class dedicated_pool {
     // An idle connection, or a new one; waits for one to come back while
     // `capacity` are lent, until `deadline`.
     result<connection> acquire(clock::time_point deadline);
+    // What was done on a connection given back: one of our own blocking
+    // commands that completed (nothing to undo), or a borrower's anything.
+    enum class state { unchanged, unknown };
     // Takes back a connection from acquire(), open or not.
-    void give_back(connection c);
+    void give_back(connection c, state s);
     // Closes the idle connections; later acquire() calls fail with closed.
     void close();
 

@@ -75,13 +75,13 @@ result<void> multiplexer_core::start() {
             adopt(command_, *opened);
             break;
         }
-        last_connect_error_ = opened.error_value();
-        command_.requests.connection_lost(last_connect_error_);
+        command_.last_error = opened.error_value();
+        command_.requests.connection_lost(command_.last_error);
         if (opened.error_value().kind == error_kind::auth ||
             opened.error_value().kind == error_kind::config)
             break;
     }
-    if (!command_.sock.is_open() && options_.abort_connect) return last_connect_error_;
+    if (!command_.sock.is_open() && options_.abort_connect) return command_.last_error;
     io_thread_ = std::thread([self = shared_from_this()] { self->run(); });
     return {};
 }
@@ -175,8 +175,11 @@ void multiplexer_core::wake_io_thread(std::unique_lock<std::mutex>& lock,
     // the new request when the next one arrives, so under load requests go
     // out in batches instead of one wake-up and one write each. The wake-up
     // is sent after unlocking, so the woken thread does not block on the lock.
-    const bool wakes_by_itself = replies_expected_ && !subscription && deadline >= io_wake_at_;
-    const bool wake = io_sleeping_ && !wake_signalled_ && !leader_active_ && !wakes_by_itself;
+    // While a caller leads, the I/O thread only needs to keep the deadlines
+    // of what waits behind it.
+    const bool wakes_by_itself =
+        (replies_expected_ || leader_active_) && !subscription && deadline >= io_wake_at_;
+    const bool wake = io_sleeping_ && !wake_signalled_ && !wakes_by_itself;
     wake_signalled_ = wake_signalled_ || wake;
     lock.unlock();
     if (wake) signal_fd(wake_fd_);
@@ -360,7 +363,7 @@ result<resp::owned_reply> multiplexer_core::run_blocking_here(std::string_view e
     result<resp::owned_reply> outcome = replies
                                             ? result<resp::owned_reply>(std::move(replies->front()))
                                             : result<resp::owned_reply>(replies.error_value());
-    dedicated_.give_back(std::move(*c));
+    dedicated_.give_back(std::move(*c), dedicated_pool::state::unchanged);
     return outcome;
 }
 
@@ -399,7 +402,7 @@ void multiplexer_core::run_worker() {
                 job.done(replies->front().view());
             else
                 job.done(replies.error_value());
-            dedicated_.give_back(std::move(*c));
+            dedicated_.give_back(std::move(*c), dedicated_pool::state::unchanged);
         }
         lock.lock();
     }
@@ -484,7 +487,8 @@ void multiplexer_core::run() {
         for (link* l : {&command_, &subscriber_}) {
             if (!l->wanted) continue;
             if (auto d = l->requests.next_deadline()) wake_at = std::min(wake_at, *d);
-            if (!l->sock.is_open()) wake_at = std::min(wake_at, l->next_attempt);
+            if (!l->sock.is_open() && !l->connecting())
+                wake_at = std::min(wake_at, l->next_attempt);
             if (l->sock.is_open() && options_.keep_alive.count() > 0 && !l->keepalive_outstanding)
                 wake_at = std::min(wake_at, l->last_activity + options_.keep_alive);
         }
@@ -518,6 +522,15 @@ void multiplexer_core::run() {
             {subscriber_.sock.fd(), static_cast<short>(POLLIN | (subscriber_writes ? POLLOUT : 0)),
              0},
         };
+        {
+            std::lock_guard lock(mutex_);
+            if (closing_) break;
+            if (!handed_.empty()) continue;
+            io_sleeping_ = true;
+            command_link_idle_ = command_idle;
+            replies_expected_ = replies_expected;
+            io_wake_at_ = wake_at;
+        }
         const int rc = ::poll(fds, 3, static_cast<int>(std::clamp<long long>(wait, 0, 3600000)));
         {
             std::lock_guard lock(mutex_);
@@ -534,11 +547,40 @@ void multiplexer_core::run() {
     fail_everything(closed_error());
 }
 
-void multiplexer_core::wait_for_leader(clock::time_point) {
-    // The command link (and what losing it touches) is the leader's until it
-    // says it is done, within one call's round trip.
+void multiplexer_core::wait_for_leader(clock::time_point now) {
+    // The command link is the leader's until it says it is done; meanwhile
+    // the requests handed over behind it keep their deadlines.
+    expire_handed_over(now);
+    clock::time_point wake_at = now + milliseconds(100);
+    {
+        std::lock_guard lock(mutex_);
+        for (const handed_request& r : handed_) wake_at = std::min(wake_at, r.spec.deadline);
+    }
     pollfd fd{wake_fd_, POLLIN, 0};
-    if (::poll(&fd, 1, 100) > 0) drain_fd(wake_fd_);
+    const auto wait = std::chrono::ceil<milliseconds>(wake_at - now).count();
+    if (::poll(&fd, 1, static_cast<int>(std::clamp<long long>(wait, 0, 100))) > 0)
+        drain_fd(wake_fd_);
+}
+
+void multiplexer_core::expire_handed_over(clock::time_point now) {
+    std::vector<handed_request> expired;
+    {
+        std::lock_guard lock(mutex_);
+        for (auto it = handed_.begin(); it != handed_.end();) {
+            if (it->spec.deadline > now) {
+                ++it;
+                continue;
+            }
+            --queued_requests_;
+            queued_bytes_ -= it->length;
+            expired.push_back(std::move(*it));
+            it = handed_.erase(it);
+        }
+        if (!expired.empty()) space_available_.notify_all();
+    }
+    for (handed_request& r : expired)
+        r.done(error{error_kind::timeout,
+                     "no reply before the deadline (it could not be sent in time, and never ran)"});
 }
 
 void multiplexer_core::take_handed_over() {
@@ -582,15 +624,16 @@ void multiplexer_core::expire_deferred(clock::time_point now) {
     std::erase_if(deferred_, [&](deferred_request& d) {
         if (d.spec.deadline > now) return false;
         d.done(error{error_kind::timeout, "no reply before the deadline (while disconnected: " +
-                                              last_connect_error_.message + "; it never ran)"});
+                                              command_.last_error.message + "; it never ran)"});
         return true;
     });
 }
 
 void multiplexer_core::service(link& l, clock::time_point now) {
     if (auto drop = l.requests.expire(now)) lose(l, *drop);
+    if (l.connecting() && l.attempt_done.load(std::memory_order_acquire)) finish_connecting(l);
     if (!l.sock.is_open()) {
-        if (now >= l.next_attempt) try_connect(l);
+        if (!l.connecting() && now >= l.next_attempt) try_connect(l);
         return;
     }
     write_some(l);
@@ -681,24 +724,26 @@ void multiplexer_core::lose(link& l, const error& reason) {
     l.next_attempt =
         now - l.connected_at < settings_.reconnect_cap ? now + l.backoff.after_failure() : now;
     if (&l == &command_) connected_ = false;
-    last_connect_error_ = reason;
+    l.last_error = reason;
     emit(connection_event::kind::lost, reason.message);
 }
 
 void multiplexer_core::try_connect(link& l) {
-    const clock::time_point now = clock::now();
-    // A slow attempt must not hold back the deadlines of waiting requests by
-    // more than a little.
-    milliseconds budget = options_.connect_timeout;
-    if (auto d = l.requests.next_deadline())
-        budget = std::clamp(std::chrono::ceil<milliseconds>(*d - now), milliseconds(100),
-                            std::max(options_.connect_timeout, milliseconds(100)));
-    connection_options attempt = options_;
-    attempt.connect_timeout = budget;
-    auto opened = connection::open(attempt, stop_fd_);
+    l.attempt_done.store(false, std::memory_order_relaxed);
+    l.connector = std::thread([this, &l] {
+        l.attempt.emplace(connection::open(options_, stop_fd_));
+        l.attempt_done.store(true, std::memory_order_release);
+        signal_fd(wake_fd_);
+    });
+}
+
+void multiplexer_core::finish_connecting(link& l) {
+    l.connector.join();
+    result<connection> opened = std::move(*l.attempt);
+    l.attempt.reset();
     if (!opened) {
-        last_connect_error_ = opened.error_value();
-        l.requests.still_down(last_connect_error_);
+        l.last_error = opened.error_value();
+        l.requests.still_down(l.last_error);
         l.next_attempt = clock::now() + l.backoff.after_failure();
         return;
     }
@@ -780,6 +825,8 @@ void multiplexer_core::fail_everything(const error& reason) {
     for (deferred_request& d : deferred_) d.done(reason);
     deferred_.clear();
     for (link* l : {&command_, &subscriber_}) {
+        if (l->connecting()) l->connector.join();  // close() interrupted it
+        l->attempt.reset();
         l->requests.fail_all(reason);
         l->sock.close();
     }

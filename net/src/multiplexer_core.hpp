@@ -65,6 +65,14 @@ struct link {
     clock::time_point last_activity{};
     clock::time_point connected_at{};
     std::size_t read_since_idle = 0;
+    error last_error{error_kind::io, "not connected yet"};  // why it is down
+
+    // A connection attempt runs on a thread of its own, so that the I/O
+    // thread keeps every deadline meanwhile; it signals the wake-up when done.
+    std::thread connector;
+    std::atomic<bool> attempt_done{false};
+    std::optional<result<connection>> attempt;
+    bool connecting() const noexcept { return connector.joinable(); }
 };
 
 // A request handed over by a caller, waiting for the I/O thread.
@@ -99,7 +107,9 @@ class multiplexer_core : public std::enable_shared_from_this<multiplexer_core> {
     result<resp::owned_reply> execute_transaction(std::string_view encoded, std::size_t commands,
                                                   const call_options& options);
     result<leased_connection> lease();
-    void give_back(connection c) { dedicated_.give_back(std::move(c)); }
+    void give_back(connection c) {
+        dedicated_.give_back(std::move(c), dedicated_pool::state::unknown);
+    }
 
     result<void> change_subscription(channel_kind kind, std::string_view name,
                                      message_handler handler, bool subscribing);
@@ -129,11 +139,13 @@ class multiplexer_core : public std::enable_shared_from_this<multiplexer_core> {
     void route(handed_request& r, std::string_view bytes);
     void expire_deferred(clock::time_point now);
     void wait_for_leader(clock::time_point now);
+    void expire_handed_over(clock::time_point now);
     void service(link& l, clock::time_point now);
     void write_some(link& l);
     void read_some(link& l);
     void lose(link& l, const error& reason);
     void try_connect(link& l);
+    void finish_connecting(link& l);
     void adopt(link& l, connection& opened);
     void restore_subscriptions(link& l);
     void maybe_ping(link& l, clock::time_point now);
@@ -193,7 +205,6 @@ class multiplexer_core : public std::enable_shared_from_this<multiplexer_core> {
     std::vector<deferred_request> deferred_;
     link command_;
     link subscriber_;
-    error last_connect_error_{error_kind::io, "not connected yet"};
     bool ever_connected_ = false;
 
     std::atomic<std::uint64_t> commands_sent_{0}, replies_{0}, reconnects_{0}, bytes_written_{0},

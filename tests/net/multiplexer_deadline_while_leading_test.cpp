@@ -36,22 +36,28 @@ std::shared_ptr<multiplexer> connect_idle(std::uint16_t port) {
 std::thread lead_on_a_paused_server(multiplexer& m, testing::redis_server& server,
                                     std::atomic<bool>& leader_done) {
     const auto led_before = m.snapshot().calls_on_caller_thread;
+    std::this_thread::sleep_for(50ms);  // the I/O thread goes to sleep: the next call leads
     server.pause();
     std::thread leader([&m, &leader_done] {
+        // Answered once the server resumes, or timed out: either way it ends.
         auto r = m.call("GET", "k");
-        EXPECT_FALSE(r);
+        if (!r) {
+            EXPECT_EQ(r.error_value().kind, error_kind::timeout);
+        }
         leader_done = true;
     });
-    while (m.snapshot().calls_on_caller_thread == led_before) std::this_thread::sleep_for(1ms);
+    while (m.snapshot().calls_on_caller_thread == led_before && !leader_done.load())
+        std::this_thread::sleep_for(1ms);
+    EXPECT_GT(m.snapshot().calls_on_caller_thread, led_before) << "the call did not lead";
     std::this_thread::sleep_for(50ms);  // the leader is in poll()
     return leader;
 }
 
-// Fails today: the I/O thread only waits for the leader to finish
+// Failed before the fix: the I/O thread only waited for the leader to finish
 // (wait_for_leader) and enforces no deadline meanwhile, and a blocking
 // caller's reply_waiter has no deadline of its own, so the 100 ms call ends
 // only when the leader's 4 s call does (measured: after about 3.9 s).
-TEST(MultiplexerDeadlineWhileLeading, DISABLED_AShortBlockingCallEndsAtItsDeadline) {
+TEST(MultiplexerDeadlineWhileLeading, AShortBlockingCallEndsAtItsDeadline) {
     testing::redis_server server;
     auto m = connect_idle(server.port());
     ASSERT_TRUE(m);
@@ -76,9 +82,9 @@ TEST(MultiplexerDeadlineWhileLeading, DISABLED_AShortBlockingCallEndsAtItsDeadli
         << " ms, only after the leader's 4 s call: " << r.error_value().message;
 }
 
-// Fails today for the same reason: the completion of a 100 ms asynchronous
+// Failed before the fix for the same reason: the completion of a 100 ms asynchronous
 // call runs only once the leader has given the connection back.
-TEST(MultiplexerDeadlineWhileLeading, DISABLED_AShortAsynchronousCallCompletesAtItsDeadline) {
+TEST(MultiplexerDeadlineWhileLeading, AShortAsynchronousCallCompletesAtItsDeadline) {
     testing::redis_server server;
     auto m = connect_idle(server.port());
     ASSERT_TRUE(m);
