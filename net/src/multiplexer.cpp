@@ -216,6 +216,7 @@ result<resp::owned_reply> multiplexer_core::lead(std::string_view encoded,
     // its own request and reads its own reply, saving two thread hand-offs.
     led_calls_.fetch_add(1, std::memory_order_relaxed);
     commands_sent_.fetch_add(1, std::memory_order_relaxed);
+    command_.led = true;
     reply_waiter w;
     request_spec uncounted = spec;
     uncounted.counted = false;
@@ -236,6 +237,7 @@ result<resp::owned_reply> multiplexer_core::lead(std::string_view encoded,
         }
         if (rc > 0 && (fd.revents & (POLLIN | POLLHUP | POLLERR))) read_some(command_);
     }
+    command_.led = false;
     bool wake;
     {
         std::lock_guard lock(mutex_);
@@ -630,6 +632,11 @@ void multiplexer_core::expire_deferred(clock::time_point now) {
 }
 
 void multiplexer_core::service(link& l, clock::time_point now) {
+    if (l.loss_pending) {
+        const error reason = std::move(*l.loss_pending);
+        l.loss_pending.reset();
+        lose(l, reason);
+    }
     if (auto drop = l.requests.expire(now)) lose(l, *drop);
     if (l.connecting() && l.attempt_done.load(std::memory_order_acquire)) finish_connecting(l);
     if (!l.sock.is_open()) {
@@ -713,6 +720,11 @@ void multiplexer_core::maybe_ping(link& l, clock::time_point now) {
 }
 
 void multiplexer_core::lose(link& l, const error& reason) {
+    if (l.led) {
+        l.sock.close();
+        if (!l.loss_pending) l.loss_pending = reason;
+        return;
+    }
     const clock::time_point now = clock::now();
     l.sock.close();
     l.reader.reset();

@@ -66,6 +66,10 @@ struct link {
     clock::time_point connected_at{};
     std::size_t read_since_idle = 0;
     error last_error{error_kind::io, "not connected yet"};  // why it is down
+    // While a caller leads, a loss only closes the socket; the I/O thread
+    // handles it (events, resends, reconnect) once the leader is done.
+    bool led = false;
+    std::optional<error> loss_pending;
 
     // A connection attempt runs on a thread of its own, so that the I/O
     // thread keeps every deadline meanwhile; it signals the wake-up when done.
