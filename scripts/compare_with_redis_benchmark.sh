@@ -60,3 +60,6 @@ row "async, 1 connection, 64 in flight vs \`-P 64 -c 1\`" "$(ours --mode async -
 row "async, 1 connection, 1024 in flight vs \`-P 64 -c 1\`" "$(ours --mode async --inflight 1024)" "$(peer -P 64 -c 1)"
 row "64 threads blocking on 1 connection vs \`-P 1 -c 64\`" "$(ours --threads 64)" "$(peer -P 1 -c 64)"
 row "1 thread blocking (depth 1) vs \`-P 1 -c 1\`" "$(ours --threads 1)" "$(peer -P 1 -c 1)"
+# The server's ceiling: redis-benchmark with 50 pipelining connections.
+row "async, 1 connection, 4096 in flight vs the server's ceiling \`-P 64 -c 50\`" \
+    "$(ours --mode async --inflight 4096)" "$(peer -P 64 -c 50)"

@@ -16,15 +16,24 @@ namespace respcache::net {
 
 namespace detail {
 
-void wait_until_set(std::atomic<int>& flag) noexcept {
-    while (flag.load(std::memory_order_acquire) == 0)
-        ::syscall(SYS_futex, reinterpret_cast<int*>(&flag), FUTEX_WAIT_PRIVATE, 0, nullptr, nullptr,
-                  0);
+void reply_waiter::finish(result<resp::reply> r) {
+    if (r)
+        outcome.emplace(r->to_owned());
+    else
+        outcome.emplace(r.error_value());
+    if (state.exchange(finished, std::memory_order_acq_rel) == sleeping)
+        ::syscall(SYS_futex, reinterpret_cast<int*>(&state), FUTEX_WAKE_PRIVATE, 1, nullptr,
+                  nullptr, 0);
 }
 
-void set_and_wake(std::atomic<int>& flag) noexcept {
-    flag.store(1, std::memory_order_release);
-    ::syscall(SYS_futex, reinterpret_cast<int*>(&flag), FUTEX_WAKE_PRIVATE, 1, nullptr, nullptr, 0);
+result<resp::owned_reply> reply_waiter::wait() {
+    int seen = pending;
+    if (state.compare_exchange_strong(seen, sleeping, std::memory_order_acq_rel)) {
+        while (state.load(std::memory_order_acquire) == sleeping)
+            ::syscall(SYS_futex, reinterpret_cast<int*>(&state), FUTEX_WAIT_PRIVATE, sleeping,
+                      nullptr, nullptr, 0);
+    }
+    return std::move(*outcome);
 }
 
 namespace {
@@ -222,9 +231,9 @@ result<resp::owned_reply> multiplexer_core::lead(std::string_view encoded,
     uncounted.counted = false;
     command_.requests.push(encoded, uncounted,
                            [&w](result<resp::reply> r) { w.finish(std::move(r)); });
-    while (w.done.load(std::memory_order_relaxed) == 0 && command_.sock.is_open()) {
+    while (!w.finished_already() && command_.sock.is_open()) {
         write_some(command_);
-        if (w.done.load(std::memory_order_relaxed) != 0 || !command_.sock.is_open()) break;
+        if (w.finished_already() || !command_.sock.is_open()) break;
         const bool want_write = command_.requests.wants_write();
         pollfd fd{command_.sock.fd(), static_cast<short>(POLLIN | (want_write ? POLLOUT : 0)), 0};
         const auto now = clock::now();

@@ -24,28 +24,20 @@
 
 namespace respcache::net::detail {
 
-// Sleeps while `flag` is 0, and wakes its sleeper: one futex wait and one
-// wake, without the spinning and yielding std::atomic::wait does first.
-void wait_until_set(std::atomic<int>& flag) noexcept;
-void set_and_wake(std::atomic<int>& flag) noexcept;
-
 // One caller's wait for one reply. The completion writes the outcome and
-// wakes the caller; it is the last thing done with the waiter.
+// wakes the caller, with a system call only when the caller is asleep: a
+// caller that drives the connection itself (the leader) finds its reply
+// there when it looks.
 struct reply_waiter {
-    std::atomic<int> done{0};
+    static constexpr int pending = 0, finished = 1, sleeping = 2;
+    std::atomic<int> state{pending};
     std::optional<result<resp::owned_reply>> outcome;
 
-    void finish(result<resp::reply> r) {
-        if (r)
-            outcome.emplace(r->to_owned());
-        else
-            outcome.emplace(r.error_value());
-        set_and_wake(done);
+    void finish(result<resp::reply> r);
+    bool finished_already() const noexcept {
+        return state.load(std::memory_order_acquire) == finished;
     }
-    result<resp::owned_reply> wait() {
-        wait_until_set(done);
-        return std::move(*outcome);
-    }
+    result<resp::owned_reply> wait();
 };
 
 // One connection the I/O thread keeps open: its socket, the reader of its
