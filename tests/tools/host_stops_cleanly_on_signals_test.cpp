@@ -1,7 +1,8 @@
-// `respcache host` stopped by SIGINT, SIGTERM or SIGHUP at a moment it is
-// most exposed: while it waits for the server's first PING. A stand-in
-// server that never answers records its arguments, standard input and
-// process id, so the test can tell what host gave it and whether it is gone.
+// `respcache host` stopped by SIGINT, SIGTERM or SIGHUP while it waits for
+// the server's first PING (the moment it is most exposed), and while it
+// serves without a command. While waiting, a stand-in server that never
+// answers records its arguments, standard input and process id, so the test
+// can tell what host gave it and whether it is gone.
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <spawn.h>
@@ -17,6 +18,8 @@
 #include <string>
 #include <thread>
 #include <vector>
+
+#include "loopback.hpp"
 
 extern char** environ;
 
@@ -94,6 +97,42 @@ TEST_P(HostSignals, WhileWaitingForTheFirstPingTheServerStopsAndTheFolderGoes) {
     EXPECT_EQ(read_file(record_ + "/args").find("S3cret-pw"), std::string::npos);
     EXPECT_EQ(read_file(record_ + "/stdin").rfind("requirepass \"\\x53\\x33", 0), 0u)
         << read_file(record_ + "/stdin");
+}
+
+TEST_P(HostSignals, WhileServingWithoutACommandTheServerStops) {
+    const int signal = GetParam();
+    int out[2];
+    ASSERT_EQ(::pipe(out), 0);
+    posix_spawn_file_actions_t actions;
+    posix_spawn_file_actions_init(&actions);
+    posix_spawn_file_actions_adddup2(&actions, out[1], 1);
+    posix_spawn_file_actions_addclose(&actions, out[0]);
+    std::vector<std::string> args = {tool, "host"};
+    std::vector<char*> argv;
+    for (auto& a : args) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    pid_t host = -1;
+    ASSERT_EQ(::posix_spawn(&host, tool.c_str(), &actions, nullptr, argv.data(), environ), 0);
+    posix_spawn_file_actions_destroy(&actions);
+    ::close(out[1]);
+    // "ConnectionStrings__cache=127.0.0.1:PORT,password=..." once it serves.
+    std::string printed;
+    char buffer[512];
+    while (printed.find("serving") == std::string::npos) {
+        const ssize_t n = ::read(out[0], buffer, sizeof buffer);
+        if (n <= 0) break;
+        printed.append(buffer, static_cast<std::size_t>(n));
+    }
+    const auto colon = printed.find("127.0.0.1:");
+    ASSERT_NE(colon, std::string::npos) << printed;
+    const auto port = static_cast<std::uint16_t>(std::stoi(printed.substr(colon + 10)));
+
+    ASSERT_EQ(::kill(host, signal), 0);
+    int status = 0;
+    ASSERT_EQ(::waitpid(host, &status, 0), host);
+    ::close(out[0]);
+    EXPECT_TRUE(WIFEXITED(status)) << status;
+    EXPECT_EQ(respcache::testing::connect_loopback(port), -1) << "the server is still running";
 }
 
 INSTANTIATE_TEST_SUITE_P(EachStopSignal, HostSignals, ::testing::Values(SIGINT, SIGTERM, SIGHUP),
