@@ -39,7 +39,7 @@ peer() {
     local n out cpu
     n=$(requests_for "$@")
     out=$( { /usr/bin/time -f 'CPU %U %S' bash -c "$(declare -f redis_benchmark_csv); \
-        port=$port password=$password size=$size tls=(${tls[*]}) redis_benchmark_csv $* -n $n"; } 2>&1)
+        $(declare -p tls); port=$port password=$password size=$size redis_benchmark_csv $* -n $n"; } 2>&1)
     cpu=$(awk '/^CPU/ {print $2 + $3}' <<<"$out")
     awk -F'"' -v cpu="$cpu" -v n="$n" '/"GET"/ {printf "%.0f %.2f %.3f\n", $4, cpu * 1e6 / n, $10}' <<<"$out"
 }
