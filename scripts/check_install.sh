@@ -129,13 +129,15 @@ if $with_tls; then
     quiet "$cxx" -std=c++20 -O2 -Wall -Wextra -Wpedantic -Werror "$src/examples/minimal.cpp" \
         $tls_flags -o "$work/minimal_tls"
     # Linking respcache-tls is all it takes: the layer must be in the program.
-    if [[ $shared == ON ]]; then
-        readelf -d "$work/minimal_tls" | grep -q 'librespcache_tls' ||
-            fail "minimal_tls does not load librespcache_tls"
-    else
-        nm "$work/minimal_tls" | grep -q respcache_tls_layer_v1 ||
-            fail "the TLS layer was not linked into minimal_tls"
-    fi
+    for program in "$work/minimal_tls" "$work/examples/minimal_tls"; do
+        if [[ $shared == ON ]]; then
+            readelf -d "$program" | grep -q 'librespcache_tls' ||
+                fail "$program does not load librespcache_tls"
+        else
+            nm "$program" | grep -q respcache_tls_layer_v1 ||
+                fail "the TLS layer was not linked into $program"
+        fi
+    done
 fi
 
 step "redis-server on a free port"
