@@ -60,6 +60,11 @@ bool known_option(std::string_view key, bool url) {
                                                  "name",
                                                  "ssl",
                                                  "sslHost",
+                                                 "sslCaFile",
+                                                 "sslCaPath",
+                                                 "sslCert",
+                                                 "sslKey",
+                                                 "sslVerify",
                                                  "connectTimeout",
                                                  "syncTimeout",
                                                  "asyncTimeout",
@@ -108,9 +113,10 @@ void swap_case(std::string& text, std::size_t begin, std::size_t end) {
 }
 
 // Items (tokens between ',' or query parameters between '&') from the first
-// password item on: the password value, and every item that is not a known
-// option, may hold a piece of a password cut at a ',' or '&'. They are
-// changed; known options and everything before the password are kept.
+// password item on: the password value, every item that is not a known
+// option, and the values of known options may hold a piece of a password cut
+// at a ',' or '&'. They are changed; option names and everything before the
+// password are kept.
 void perturb_items(std::string& text, std::size_t begin, std::size_t end, char separator,
                    bool url) {
     bool after_password = false;
@@ -130,6 +136,10 @@ void perturb_items(std::string& text, std::size_t begin, std::size_t end, char s
         } else if (after_password && !(equals != std::string_view::npos &&
                                        !trim(item).starts_with('=') && known_option(key, url))) {
             swap_case(text, start, stop);
+        } else if (after_password) {
+            // A known option after the password: its value may be a piece of
+            // the password too, so no message may depend on it.
+            swap_case(text, start + equals + 1, stop);
         }
         start = stop + 1;
     }

@@ -90,6 +90,13 @@ if [[ $shared == ON ]]; then suffix=so; else suffix=a; fi
 for layer in resp net cache; do
     [[ -e $libdir/librespcache_$layer.$suffix ]] || fail "librespcache_$layer.$suffix not installed"
 done
+with_tls=false
+if grep -q 'set(respcache_WITH_TLS ON)' "$config"; then
+    with_tls=true
+    [[ -e $libdir/librespcache_tls.$suffix ]] || fail "librespcache_tls.$suffix not installed"
+    [[ -f $prefix/include/respcache/net/tls/tls.hpp ]] || fail "header respcache/net/tls/tls.hpp not installed"
+    [[ -f $libdir/pkgconfig/respcache-tls.pc ]] || fail "respcache-tls.pc not installed"
+fi
 (cd "$prefix" && find . -type f | sort | sed 's/^\./  /' | grep -v '\.hpp$')
 echo "  + $(find "$prefix/include" -name '*.hpp' | wc -l) headers under include/respcache/"
 
@@ -113,6 +120,25 @@ echo "  $cxx -std=c++20 -O2 minimal.cpp $pc_flags"
 # shellcheck disable=SC2086  # the flags are words
 quiet "$cxx" -std=c++20 -O2 -Wall -Wextra -Wpedantic -Werror "$src/examples/minimal.cpp" \
     $pc_flags -o "$work/minimal_pkgconfig"
+
+if $with_tls; then
+    step "examples/minimal.cpp with pkg-config respcache-tls"
+    tls_flags=$(PKG_CONFIG_PATH="$libdir/pkgconfig" pkg-config --cflags --libs respcache-tls) ||
+        fail "pkg-config --cflags --libs respcache-tls"
+    # shellcheck disable=SC2086  # the flags are words
+    quiet "$cxx" -std=c++20 -O2 -Wall -Wextra -Wpedantic -Werror "$src/examples/minimal.cpp" \
+        $tls_flags -o "$work/minimal_tls"
+    # Linking respcache-tls is all it takes: the layer must be in the program.
+    for program in "$work/minimal_tls" "$work/examples/minimal_tls"; do
+        if [[ $shared == ON ]]; then
+            readelf -d "$program" | grep -q 'librespcache_tls' ||
+                fail "$program does not load librespcache_tls"
+        else
+            nm "$program" | grep -q respcache_tls_layer_v1 ||
+                fail "the TLS layer was not linked into $program"
+        fi
+    done
+fi
 
 step "redis-server on a free port"
 password=$(od -An -N12 -tx1 /dev/urandom | tr -d ' \n')
@@ -147,8 +173,10 @@ echo "  127.0.0.1:$port (pid $server_pid, with a password)"
 export ConnectionStrings__cache="127.0.0.1:$port,password=$password"
 
 if [[ $shared == ON ]]; then export LD_LIBRARY_PATH=$libdir${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}; fi
-for example in "$work/examples/minimal" "$work/minimal_pkgconfig" "$work/examples/pubsub" \
-               "$work/examples/cache_aside"; do
+examples=("$work/examples/minimal" "$work/minimal_pkgconfig" "$work/examples/pubsub"
+          "$work/examples/cache_aside")
+if $with_tls; then examples+=("$work/minimal_tls"); fi
+for example in "${examples[@]}"; do
     step "run $(basename "$example")"
     if ! timeout 60 "$example" 2>&1 | sed 's/^/  /'; then
         fail "$(basename "$example") exited with status ${PIPESTATUS[0]}"

@@ -16,6 +16,12 @@ port=${endpoint##*:}
 password=""
 [[ $ConnectionStrings__cache == *password=* ]] && password=${ConnectionStrings__cache#*password=}
 password=${password%%,*}
+# Over TLS (respcache host --tls): redis-benchmark trusts the same CA.
+tls=()
+if [[ $ConnectionStrings__cache == *,ssl=true* ]]; then
+    ca=${ConnectionStrings__cache#*sslCaFile=}
+    tls=(--tls --cacert "${ca%%,*}")
+fi
 size=32
 
 # redis-benchmark has no duration option: size each run from a short probe.
@@ -25,15 +31,15 @@ requests_for() {
     awk -v r="$probe" -v s="$seconds" 'BEGIN {n = int(r * s); print (n < 20000 ? 20000 : n)}'
 }
 redis_benchmark_csv() {
-    redis-benchmark -h 127.0.0.1 -p "$port" ${password:+-a "$password"} -t get -d "$size" \
-        -r 10000 --csv "$@" 2>/dev/null
+    redis-benchmark -h 127.0.0.1 -p "$port" ${password:+-a "$password"} "${tls[@]}" -t get \
+        -d "$size" -r 10000 --csv "$@" 2>/dev/null
 }
 # Prints "ops/s cpu_us_per_op p50_ms" for redis-benchmark.
 peer() {
     local n out cpu
     n=$(requests_for "$@")
     out=$( { /usr/bin/time -f 'CPU %U %S' bash -c "$(declare -f redis_benchmark_csv); \
-        port=$port password=$password size=$size redis_benchmark_csv $* -n $n"; } 2>&1)
+        $(declare -p tls); port=$port password=$password size=$size redis_benchmark_csv $* -n $n"; } 2>&1)
     cpu=$(awk '/^CPU/ {print $2 + $3}' <<<"$out")
     awk -F'"' -v cpu="$cpu" -v n="$n" '/"GET"/ {printf "%.0f %.2f %.3f\n", $4, cpu * 1e6 / n, $10}' <<<"$out"
 }

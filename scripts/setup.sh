@@ -5,7 +5,7 @@ set -euo pipefail
 
 packages=(cmake g++ clang clang-format libclang-rt-14-dev pkg-config
           libgtest-dev libgmock-dev libbenchmark-dev libhiredis-dev
-          redis-server redis-tools time)
+          redis-server redis-tools time openssl libssl-dev)
 missing=()
 for package in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" ||

@@ -2,6 +2,7 @@
 
 #include "respcache/net/connection_string.hpp"
 #include "respcache/net/handshake.hpp"
+#include "respcache/net/tls_layer.hpp"
 
 namespace respcache::net {
 
@@ -15,7 +16,8 @@ result<connection> connection::open(const connection_options& options, int inter
     for (const endpoint& where : options.endpoints) {
         auto opened = open(options, where, interrupt_fd);
         if (opened || opened.error_value().kind == error_kind::auth ||
-            opened.error_value().kind == error_kind::closed)
+            opened.error_value().kind == error_kind::closed ||
+            opened.error_value().kind == error_kind::config)
             return opened;
         last = opened.error_value();
     }
@@ -25,7 +27,7 @@ result<connection> connection::open(const connection_options& options, int inter
 result<connection> connection::open(const connection_options& options, const endpoint& where,
                                     int interrupt_fd) {
     const clock::time_point deadline = clock::now() + options.connect_timeout;
-    auto connected = socket::connect(where, deadline, interrupt_fd);
+    auto connected = open_stream(options, where, deadline, interrupt_fd);
     if (!connected) return connected.error_value();
     connection c(options, std::move(*connected), where);
     auto greeted = c.run_handshake(deadline, interrupt_fd);

@@ -210,6 +210,7 @@ std::string_view socket_path_problem(std::string_view path) {
 struct parsed_endpoint {
     endpoint value;
     std::string_view problem;  // empty: value is valid
+    bool port_given = false;   // false: the default port, which depends on ssl
 };
 
 parsed_endpoint endpoint_problem(std::string_view problem) {
@@ -278,7 +279,52 @@ parsed_endpoint parse_host_port(std::string_view text, bool url) {
         }
         port = static_cast<std::uint16_t>(n.value);
     }
-    return {endpoint::tcp(std::move(host), port), {}};
+    return {endpoint::tcp(std::move(host), port), {}, port_text.has_value()};
+}
+
+// Azure Cache for Redis, in the public and the sovereign clouds: there
+// StackExchange.Redis defaults to abortConnect=false, and so do we.
+bool is_azure_host(std::string_view host) {
+    static constexpr std::string_view suffixes[] = {
+        ".redis.cache.windows.net", ".redis.cache.chinacloudapi.cn",
+        ".redis.cache.usgovcloudapi.net", ".redis.cache.cloudapi.de"};
+    for (auto suffix : suffixes) {
+        if (host.size() > suffix.size() &&
+            iequals(host.substr(host.size() - suffix.size()), suffix))
+            return true;
+    }
+    return false;
+}
+
+bool default_abort_connect(const std::vector<endpoint>& endpoints) {
+    for (const auto& e : endpoints) {
+        if (!e.is_unix_socket && is_azure_host(e.host)) return false;
+    }
+    return true;
+}
+
+// sslProtocols: tls12, tls13, or both separated by '|'.
+std::optional<std::uint8_t> parse_tls_versions(std::string_view text) {
+    std::uint8_t versions = 0;
+    for (;;) {
+        const auto bar = text.find('|');
+        const auto name = trim(text.substr(0, bar));
+        if (iequals(name, "tls12")) {
+            versions |= tls12;
+        } else if (iequals(name, "tls13")) {
+            versions |= tls13;
+        } else {
+            return std::nullopt;
+        }
+        if (bar == std::string_view::npos) return versions;
+        text.remove_prefix(bar + 1);
+    }
+}
+
+std::string print_tls_versions(std::uint8_t versions) {
+    if (versions == tls12) return "tls12";
+    if (versions == tls13) return "tls13";
+    return "tls12|tls13";
 }
 
 enum class option_id {
@@ -288,6 +334,12 @@ enum class option_id {
     client_name,
     ssl,
     ssl_host,
+    ssl_protocols,
+    ssl_ca_file,
+    ssl_ca_path,
+    ssl_cert,
+    ssl_key,
+    ssl_verify,
     connect_timeout,
     sync_timeout,
     async_timeout,
@@ -317,6 +369,12 @@ constexpr option_name option_names[] = {
     {"name", option_id::client_name},
     {"ssl", option_id::ssl},
     {"sslHost", option_id::ssl_host},
+    {"sslProtocols", option_id::ssl_protocols},
+    {"sslCaFile", option_id::ssl_ca_file},
+    {"sslCaPath", option_id::ssl_ca_path},
+    {"sslCert", option_id::ssl_cert},
+    {"sslKey", option_id::ssl_key},
+    {"sslVerify", option_id::ssl_verify},
     {"connectTimeout", option_id::connect_timeout},
     {"syncTimeout", option_id::sync_timeout},
     {"asyncTimeout", option_id::async_timeout},
@@ -336,7 +394,6 @@ constexpr option_name option_names[] = {
     {"proxy", option_id::ignored},
     {"checkCertificateRevocation", option_id::ignored},
     {"configCheckSeconds", option_id::ignored},
-    {"sslProtocols", option_id::ignored},
     {"tunnel", option_id::ignored},
     {"highIntegrity", option_id::ignored},
     // Obsolete StackExchange.Redis options it still accepts and ignores.
@@ -372,12 +429,22 @@ class parser {
 
     // Sets ignore_unknown before the other options, so that its place in the
     // string does not matter.
-    result<void> preset_ignore_unknown(std::string_view key, std::string_view value) {
+    result<void> preset_ignore_unknown(std::string_view key, std::string_view value,
+                                       std::size_t position) {
         if (!iequals(key, "ignoreUnknown")) return {};
-        return apply(key, value, 0);
+        return apply(key, value, position);
     }
 
+    // Applies one option. When it comes after the password its value may be
+    // a piece of the password, so an error names the option, never the value.
     result<void> apply(std::string_view key, std::string_view value, std::size_t position) {
+        auto applied = apply_value(key, value, position);
+        if (applied || !redact(position) || !find_option(key, url_)) return applied;
+        return config_error("option " + quote(key) + " (" + position_name(position) +
+                            ") has a value it cannot take" + std::string(redaction_note));
+    }
+
+    result<void> apply_value(std::string_view key, std::string_view value, std::size_t position) {
         const auto id = find_option(key, url_);
         if (!id) {
             if (options_.ignore_unknown) return {};
@@ -436,6 +503,35 @@ class parser {
                 }
                 options_.ssl_host = std::string(value);
                 return {};
+            case option_id::ssl_protocols: {
+                const auto versions = parse_tls_versions(value);
+                if (!versions) {
+                    return config_error("option " + quote(key) +
+                                        " needs tls12, tls13 or tls12|tls13, not " + quote(value));
+                }
+                options_.ssl_protocols = *versions;
+                return {};
+            }
+            case option_id::ssl_ca_file:
+                return read_path(key, value, options_.ssl_ca_file);
+            case option_id::ssl_ca_path:
+                return read_path(key, value, options_.ssl_ca_path);
+            case option_id::ssl_cert:
+                return read_path(key, value, options_.ssl_cert);
+            case option_id::ssl_key:
+                return read_path(key, value, options_.ssl_key);
+            case option_id::ssl_verify:
+                if (iequals(value, "full")) {
+                    options_.ssl_verify = tls_verify::full;
+                } else if (iequals(value, "ca")) {
+                    options_.ssl_verify = tls_verify::ca;
+                } else if (iequals(value, "none")) {
+                    options_.ssl_verify = tls_verify::none;
+                } else {
+                    return config_error("option " + quote(key) + " needs full, ca or none, not " +
+                                        quote(value));
+                }
+                return {};
             case option_id::connect_timeout:
                 return read_milliseconds(key, value, options_.connect_timeout);
             case option_id::sync_timeout:
@@ -457,6 +553,7 @@ class parser {
                 return {};
             }
             case option_id::abort_connect:
+                abort_connect_given_ = true;
                 return read_boolean(key, value, options_.abort_connect);
             case option_id::keep_alive: {
                 // -1 is StackExchange.Redis's way of writing "the default".
@@ -502,11 +599,27 @@ class parser {
         if (password_position_ == 0) password_position_ = position;
     }
 
-    void add_endpoint(endpoint e) {
-        for (const auto& existing : options_.endpoints) {
-            if (existing == e) return;
-        }
+    void add_endpoint(endpoint e, bool port_given) {
         options_.endpoints.push_back(std::move(e));
+        port_given_.push_back(port_given);
+    }
+
+    // Once every option is known: endpoints without a port get the TLS port
+    // when ssl is on, duplicates go, and Azure hosts default to
+    // abortConnect=false.
+    connection_options finish() {
+        std::vector<endpoint> unique;
+        for (std::size_t i = 0; i < options_.endpoints.size(); ++i) {
+            endpoint& e = options_.endpoints[i];
+            if (options_.ssl && !port_given_[i] && !e.is_unix_socket) e.port = default_tls_port;
+            bool seen = false;
+            for (const auto& existing : unique) seen = seen || existing == e;
+            if (!seen) unique.push_back(std::move(e));
+        }
+        options_.endpoints = std::move(unique);
+        if (!abort_connect_given_)
+            options_.abort_connect = default_abort_connect(options_.endpoints);
+        return std::move(options_);
     }
 
   private:
@@ -517,6 +630,13 @@ class parser {
                                 quote(value));
         }
         out = *b;
+        return {};
+    }
+
+    static result<void> read_path(std::string_view key, std::string_view value, std::string& out) {
+        if (value.find('\0') != std::string_view::npos)
+            return config_error("option " + quote(key) + " contains a NUL byte");
+        out = std::string(value);
         return {};
     }
 
@@ -534,6 +654,8 @@ class parser {
 
     bool url_;
     std::size_t password_position_ = 0;
+    bool abort_connect_given_ = false;
+    std::vector<bool> port_given_;  // one per endpoint, before finish()
     connection_options options_;
 };
 
@@ -557,12 +679,20 @@ result<connection_options> parse_stackexchange(std::string_view text) {
     parser p(false);
     const auto tokens = split(text, ',');
 
-    for (auto token : tokens) {
-        token = trim(token);
+    // Where the password is, then ignoreUnknown, before the other options.
+    for (std::size_t i = 0; i < tokens.size(); ++i) {
+        const auto token = trim(tokens[i]);
+        const auto equals = token.find('=');
+        if (equals != std::string_view::npos && equals > 0 &&
+            iequals(trim(token.substr(0, equals)), "password"))
+            p.note_password(i + 1);
+    }
+    for (std::size_t i = 0; i < tokens.size(); ++i) {
+        const auto token = trim(tokens[i]);
         const auto equals = token.find('=');
         if (equals == std::string_view::npos || equals == 0) continue;
-        auto r =
-            p.preset_ignore_unknown(trim(token.substr(0, equals)), trim(token.substr(equals + 1)));
+        auto r = p.preset_ignore_unknown(trim(token.substr(0, equals)),
+                                         trim(token.substr(equals + 1)), i + 1);
         if (!r) return r.error_value();
     }
 
@@ -582,6 +712,11 @@ result<connection_options> parse_stackexchange(std::string_view text) {
             continue;
         }
 
+        if (p.redact(position)) {
+            return config_error(p.position_name(position) +
+                                " is not an option, and endpoints come before the options" +
+                                std::string(redaction_note));
+        }
         parsed_endpoint parsed;
         if (token.front() == '!') {
             const auto path = token.substr(1);
@@ -591,19 +726,14 @@ result<connection_options> parse_stackexchange(std::string_view text) {
             parsed = parse_host_port(token, false);
         }
         if (!parsed.problem.empty()) {
-            if (p.redact(position)) {
-                return config_error(p.position_name(position) + " is not a valid endpoint (" +
-                                    std::string(parsed.problem) + ")" +
-                                    std::string(redaction_note));
-            }
             return config_error("invalid endpoint " + quote(token) + ": " +
                                 std::string(parsed.problem));
         }
-        p.add_endpoint(std::move(parsed.value));
+        p.add_endpoint(std::move(parsed.value), parsed.port_given);
     }
 
     if (p.options().endpoints.empty()) return no_endpoint();
-    return std::move(p.options());
+    return p.finish();
 }
 
 // redis://[[user:]password@]host[:port][/db][?option=value&...], rediss://...,
@@ -675,7 +805,7 @@ result<connection_options> parse_url(std::string_view text) {
         if (!decoded) return config_error("bad percent-escape in the socket path " + quote(path));
         const auto problem = socket_path_problem(*decoded);
         if (!problem.empty()) return config_error(std::string(problem) + ": " + quote(*decoded));
-        p.options().endpoints.push_back(endpoint::unix_socket(std::move(*decoded)));
+        p.add_endpoint(endpoint::unix_socket(std::move(*decoded)), true);
     } else {
         if (host_port.empty()) return config_error("the URL names no host");
         if (host_port.find(',') != std::string_view::npos) {
@@ -688,7 +818,7 @@ result<connection_options> parse_url(std::string_view text) {
             return config_error("invalid host or port " + quote(host_port) +
                                 " in the URL: " + std::string(parsed.problem));
         }
-        p.options().endpoints.push_back(std::move(parsed.value));
+        p.add_endpoint(std::move(parsed.value), parsed.port_given);
         p.options().ssl = is_tls;
 
         if (path.size() > 1) {
@@ -744,7 +874,7 @@ result<connection_options> parse_url(std::string_view text) {
     for (std::size_t i = 0; i < parameters.size(); ++i) {
         if (!values[i]) continue;
         const auto key = parameters[i].substr(0, parameters[i].find('='));
-        auto r = p.preset_ignore_unknown(key, *values[i]);
+        auto r = p.preset_ignore_unknown(key, *values[i], i + 1);
         if (!r) return r.error_value();
     }
     for (std::size_t i = 0; i < parameters.size(); ++i) {
@@ -753,7 +883,7 @@ result<connection_options> parse_url(std::string_view text) {
         auto r = p.apply(key, *values[i], i + 1);
         if (!r) return r.error_value();
     }
-    return std::move(p.options());
+    return p.finish();
 }
 
 bool looks_like_url(std::string_view text) {
@@ -787,6 +917,12 @@ template <class Emit>
 void emit_common_options(const connection_options& o, Emit&& emit) {
     if (!o.client_name.empty()) emit("name", o.client_name);
     if (!o.ssl_host.empty()) emit("sslHost", o.ssl_host);
+    if (o.ssl_protocols != tls12_and_13) emit("sslProtocols", print_tls_versions(o.ssl_protocols));
+    if (!o.ssl_ca_file.empty()) emit("sslCaFile", o.ssl_ca_file);
+    if (!o.ssl_ca_path.empty()) emit("sslCaPath", o.ssl_ca_path);
+    if (!o.ssl_cert.empty()) emit("sslCert", o.ssl_cert);
+    if (!o.ssl_key.empty()) emit("sslKey", o.ssl_key);
+    if (o.ssl_verify != tls_verify::full) emit("sslVerify", std::string(to_string(o.ssl_verify)));
     if (o.connect_timeout != std::chrono::milliseconds(5000)) {
         emit("connectTimeout", std::to_string(o.connect_timeout.count()));
     }
@@ -795,7 +931,8 @@ void emit_common_options(const connection_options& o, Emit&& emit) {
     }
     if (o.async_timeout) emit("asyncTimeout", std::to_string(o.async_timeout->count()));
     if (o.connect_retry != 3) emit("connectRetry", std::to_string(o.connect_retry));
-    if (!o.abort_connect) emit("abortConnect", "false");
+    if (o.abort_connect != default_abort_connect(o.endpoints))
+        emit("abortConnect", o.abort_connect ? "true" : "false");
     if (o.keep_alive != std::chrono::seconds(60)) {
         emit("keepAlive", std::to_string(o.keep_alive.count()));
     }
@@ -908,7 +1045,10 @@ std::string to_string(const endpoint& e) {
 std::string to_string(const connection_options& options) {
     bool fits = fits_stackexchange(options.user) && fits_stackexchange(options.client_name) &&
                 fits_stackexchange(options.ssl_host) && fits_stackexchange(options.service_name) &&
-                fits_stackexchange(options.channel_prefix);
+                fits_stackexchange(options.channel_prefix) &&
+                fits_stackexchange(options.ssl_ca_file) &&
+                fits_stackexchange(options.ssl_ca_path) && fits_stackexchange(options.ssl_cert) &&
+                fits_stackexchange(options.ssl_key);
     for (const auto& e : options.endpoints) fits = fits && endpoint_fits_stackexchange(e);
     if (!fits && options.endpoints.size() == 1) {
         const endpoint& e = options.endpoints.front();

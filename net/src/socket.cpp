@@ -28,14 +28,28 @@ error io_error(std::string_view what, int code) {
 socket& socket::operator=(socket&& other) noexcept {
     if (this != &other) {
         close();
-        fd_ = other.release();
+        fd_ = other.fd_;
+        layer_ = other.layer_;
+        layer_state_ = other.layer_state_;
+        other.fd_ = -1;
+        other.layer_ = nullptr;
+        other.layer_state_ = nullptr;
     }
     return *this;
 }
 
 void socket::close() noexcept {
+    if (layer_ != nullptr) layer_->destroy(layer_state_);
+    layer_ = nullptr;
+    layer_state_ = nullptr;
     if (fd_ >= 0) ::close(fd_);
     fd_ = -1;
+}
+
+void socket::attach(const stream_ops& layer, void* state) noexcept {
+    if (layer_ != nullptr) layer_->destroy(layer_state_);
+    layer_ = &layer;
+    layer_state_ = state;
 }
 
 namespace {
@@ -104,7 +118,7 @@ result<socket> socket::connect(const endpoint& where, clock::time_point deadline
     return last;
 }
 
-result<std::size_t> socket::send_some(std::string_view bytes) noexcept {
+result<std::size_t> socket::send_plain(std::string_view bytes) noexcept {
     for (;;) {
         const ssize_t n = ::send(fd_, bytes.data(), bytes.size(), MSG_NOSIGNAL);
         if (n >= 0) return static_cast<std::size_t>(n);
@@ -114,7 +128,7 @@ result<std::size_t> socket::send_some(std::string_view bytes) noexcept {
     }
 }
 
-result<std::size_t> socket::receive_some(std::span<char> into) noexcept {
+result<std::size_t> socket::receive_plain(std::span<char> into) noexcept {
     for (;;) {
         const ssize_t n = ::recv(fd_, into.data(), into.size(), 0);
         if (n > 0) return static_cast<std::size_t>(n);
@@ -126,6 +140,7 @@ result<std::size_t> socket::receive_some(std::span<char> into) noexcept {
 }
 
 result<bool> socket::wait(bool for_write, clock::time_point deadline, int interrupt_fd) const {
+    if (!for_write && layer_ != nullptr && layer_->has_buffered(layer_state_)) return true;
     pollfd fds[2] = {{fd_, static_cast<short>(for_write ? POLLOUT : POLLIN), 0},
                      {interrupt_fd, POLLIN, 0}};
     const nfds_t count = interrupt_fd >= 0 ? 2 : 1;

@@ -450,7 +450,7 @@ TEST(ConnectionString, ValidInputsGiveExactlyTheseFields) {
          }},
         {"h,ssl=true,sslHost=redis.example.com",
          [&](auto& o) {
-             o.endpoints = tcp("h");
+             o.endpoints = tcp("h", 6380);
              o.ssl = true;
              o.ssl_host = "redis.example.com";
          }},
@@ -579,7 +579,7 @@ TEST(ConnectionStringPrint, EveryOptionInStackExchangeSyntax) {
         "abortConnect=false,keepAlive=5,protocol=resp2,serviceName=m,allowAdmin=true,"
         "channelPrefix=cp,setlib=false,ignoreUnknown=true");
     EXPECT_EQ(to_string(o),
-              "[::1]:7000,!/tmp/r.sock,h2:6379,user=u,password=*****,defaultDatabase=3,ssl=true,"
+              "[::1]:7000,!/tmp/r.sock,h2:6380,user=u,password=*****,defaultDatabase=3,ssl=true,"
               "name=n,sslHost=s.example,connectTimeout=1,syncTimeout=2,asyncTimeout=3,"
               "connectRetry=4,abortConnect=false,keepAlive=5,protocol=resp2,serviceName=m,"
               "allowAdmin=true,channelPrefix=cp,setlib=false,ignoreUnknown=true");

@@ -56,6 +56,10 @@ std::string redis_server::connection_string() const {
 void redis_server::start_on_a_free_port() {
     for (int attempt = 0; attempt < 20; ++attempt) {
         port_ = free_port();
+        if (settings_.tls) {
+            do tls_port_ = free_port();
+            while (tls_port_ == port_);
+        }
         if (start()) return;
     }
     throw std::runtime_error("redis-server failed to start; see " + directory_ + "/redis.log");
@@ -75,6 +79,12 @@ bool redis_server::start() {
     }
     if (!unix_path_.empty()) {
         args.insert(args.end(), {"--unixsocket", unix_path_, "--unixsocketperm", "700"});
+    }
+    if (settings_.tls) {
+        const auto& t = *settings_.tls;
+        args.insert(args.end(), {"--tls-port", std::to_string(tls_port_), "--tls-cert-file",
+                                 t.certificate, "--tls-key-file", t.key, "--tls-ca-cert-file", t.ca,
+                                 "--tls-auth-clients", t.auth_clients ? "yes" : "no"});
     }
     args.insert(args.end(), settings_.extra.begin(), settings_.extra.end());
 

@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -22,6 +23,14 @@ class redis_server {
         std::string acl_password;
         bool unix_socket = false;        // also listen on a Unix socket
         std::vector<std::string> extra;  // more "--option value" arguments
+
+        // Also listen with TLS on tls_port(), showing this certificate.
+        struct tls_files {
+            std::string certificate, key;
+            std::string ca;             // verifies client certificates
+            bool auth_clients = false;  // tls-auth-clients yes: a client certificate is required
+        };
+        std::optional<tls_files> tls;
 
         static settings requiring_password(std::string password) {
             settings s;
@@ -48,6 +57,7 @@ class redis_server {
     redis_server& operator=(const redis_server&) = delete;
 
     std::uint16_t port() const noexcept { return port_; }
+    std::uint16_t tls_port() const noexcept { return tls_port_; }  // 0 without settings.tls
     const std::string& unix_path() const noexcept { return unix_path_; }
     // "127.0.0.1:<port>" plus password=... when one is set.
     std::string connection_string() const;
@@ -69,6 +79,7 @@ class redis_server {
 
     settings settings_;
     std::uint16_t port_ = 0;
+    std::uint16_t tls_port_ = 0;
     std::string directory_;
     std::string unix_path_;
     pid_t pid_ = -1;

@@ -1,6 +1,7 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -17,8 +18,11 @@
 #include <thread>
 #include <vector>
 
+#include "host_certificates.hpp"
+#include "host_secrets.hpp"
 #include "respcache/net/connection.hpp"
 #include "respcache/net/connection_string.hpp"
+#include "respcache/net/tls_layer.hpp"
 #include "subcommands.hpp"
 
 namespace respcache::tools {
@@ -36,6 +40,8 @@ constexpr std::string_view host_usage =
     "  --data DIR              keep the data in DIR across runs (RDB snapshots)\n"
     "  --persistence S:C       snapshot after S seconds if C keys changed (default 60:1)\n"
     "  --name NAME             set ConnectionStrings__NAME (default cache)\n"
+    "  --tls                   TLS only, with a throwaway CA and a certificate for\n"
+    "                          localhost and 127.0.0.1 in the data folder\n"
     "Starts the server, waits until it answers PING, runs COMMAND with\n"
     "ConnectionStrings__NAME set, then stops the server and exits with COMMAND's\n"
     "status. Without COMMAND it prints the connection string and runs until\n"
@@ -49,6 +55,7 @@ struct host_options {
     std::string data;
     std::string persistence = "60:1";
     std::string name = "cache";
+    bool tls = false;
     std::vector<std::string> command;
 };
 
@@ -86,22 +93,6 @@ std::optional<std::uint16_t> reserve_port(std::uint16_t port) {
     return ntohs(address.sin_port);
 }
 
-std::string generate_password() {
-    unsigned char bytes[16] = {};
-    const int fd = ::open("/dev/urandom", O_RDONLY | O_CLOEXEC);
-    if (fd >= 0) {
-        [[maybe_unused]] const ssize_t n = ::read(fd, bytes, sizeof bytes);
-        ::close(fd);
-    }
-    static constexpr char hex[] = "0123456789abcdef";
-    std::string password;
-    for (const unsigned char b : bytes) {
-        password.push_back(hex[b >> 4]);
-        password.push_back(hex[b & 0xf]);
-    }
-    return password;
-}
-
 std::optional<std::string> parse_host_options(std::span<const std::string_view> args,
                                               host_options& o) {
     for (std::size_t i = 0; i < args.size(); ++i) {
@@ -112,6 +103,10 @@ std::optional<std::string> parse_host_options(std::span<const std::string_view> 
         }
         if (flag == "--no-password") {
             o.no_password = true;
+            continue;
+        }
+        if (flag == "--tls") {
+            o.tls = true;
             continue;
         }
         if (i + 1 >= args.size()) return "option " + std::string(flag) + " needs a value";
@@ -153,18 +148,29 @@ class server_process {
   public:
     ~server_process() { stop(); }
 
-    std::optional<std::string> start(const std::string& binary, const host_options& o,
-                                     std::uint16_t port, const std::string& password) {
-        std::string dir = o.data;
-        if (dir.empty()) {
+    // The data folder: --data, or a temporary one that stop() removes.
+    std::optional<std::string> make_directory(const host_options& o) {
+        dir_ = o.data;
+        if (dir_.empty()) {
             char pattern[] = "/tmp/respcache-host-XXXXXX";
             if (::mkdtemp(pattern) == nullptr) return "cannot create a temporary directory";
-            dir = temporary_dir_ = pattern;
+            dir_ = temporary_dir_ = pattern;
         } else {
             std::error_code ec;
-            std::filesystem::create_directories(dir, ec);
-            if (ec) return "cannot create " + dir + ": " + ec.message();
+            std::filesystem::create_directories(dir_, ec);
+            if (ec) return "cannot create " + dir_ + ": " + ec.message();
         }
+        return std::nullopt;
+    }
+    const std::string& directory() const { return dir_; }
+
+    // The password goes to the server on its standard input (redis-server
+    // reads a configuration from "-"), never on its command line. With `tls`,
+    // the server listens with TLS on `port` and on no plaintext port.
+    std::optional<std::string> start(const std::string& binary, const host_options& o,
+                                     std::uint16_t port, const std::string& password,
+                                     const host_certificates* tls) {
+        const std::string& dir = dir_;
         log_ = dir + "/server.log";
         std::string save = "";
         if (!o.data.empty()) {
@@ -172,18 +178,49 @@ class server_process {
             save[save.find(':')] = ' ';
         }
         std::vector<std::string> args = {
-            binary,   "--port", std::to_string(port), "--bind", "127.0.0.1", "--dir", dir,
-            "--save", save,     "--appendonly",       "no",     "--logfile", log_};
-        if (!password.empty()) args.insert(args.end(), {"--requirepass", password});
+            binary,      "-",         "--port",       tls ? "0" : std::to_string(port),
+            "--bind",    "127.0.0.1", "--dir",        dir,
+            "--save",    save,        "--appendonly", "no",
+            "--logfile", log_};
+        if (tls)
+            args.insert(args.end(), {"--tls-port", std::to_string(port), "--tls-cert-file",
+                                     tls->certificate, "--tls-key-file", tls->key,
+                                     "--tls-ca-cert-file", tls->ca, "--tls-auth-clients", "no"});
         std::vector<char*> argv;
         for (auto& a : args) argv.push_back(a.data());
         argv.push_back(nullptr);
+        int config[2];
+        if (::pipe2(config, O_CLOEXEC) != 0) return std::string("pipe: ") + std::strerror(errno);
+        const pid_t parent = ::getpid();
         pid_ = ::fork();
         if (pid_ == 0) {
             ::setpgid(0, 0);  // Ctrl-C reaches us, and we stop the server cleanly
+            // Should host die without stopping it (SIGKILL), the server goes too.
+            ::prctl(PR_SET_PDEATHSIG, SIGTERM);
+            if (::getppid() != parent) ::_exit(1);
+            sigset_t all;
+            sigfillset(&all);
+            ::pthread_sigmask(SIG_UNBLOCK, &all, nullptr);
+            ::dup2(config[0], 0);
+            // Its log goes to the log file; what it prints before opening
+            // it ("Reading config from stdin") must not mix with COMMAND's.
+            const int null = ::open("/dev/null", O_WRONLY | O_CLOEXEC);
+            if (null >= 0) ::dup2(null, 1);
             ::execv(binary.c_str(), argv.data());
             ::_exit(127);
         }
+        ::close(config[0]);
+        if (pid_ > 0) {
+            const std::string text = password.empty() ? "" : requirepass_line(password);
+            std::size_t written = 0;
+            while (written < text.size()) {
+                const ssize_t n = ::write(config[1], text.data() + written, text.size() - written);
+                if (n < 0 && errno == EINTR) continue;
+                if (n <= 0) break;
+                written += static_cast<std::size_t>(n);
+            }
+        }
+        ::close(config[1]);
         if (pid_ < 0) return std::string("fork: ") + std::strerror(errno);
         return std::nullopt;
     }
@@ -221,6 +258,7 @@ class server_process {
 
   private:
     pid_t pid_ = -1;
+    std::string dir_;
     std::string temporary_dir_;
     std::string log_;
 };
@@ -236,7 +274,14 @@ std::string log_tail(const std::string& path) {
     return text.size() > 1500 ? text.substr(text.size() - 1500) : text;
 }
 
-// Runs COMMAND to its end. SIGINT and SIGTERM sent to host are passed on to
+// A stop signal (SIGINT, SIGTERM, SIGHUP) that arrived, or 0.
+int pending_stop_signal(const sigset_t& stop_signals) {
+    timespec now{0, 0};
+    const int received = ::sigtimedwait(&stop_signals, nullptr, &now);
+    return received > 0 ? received : 0;
+}
+
+// Runs COMMAND to its end. SIGINT, SIGTERM and SIGHUP sent to host are passed on to
 // COMMAND (a terminal's Ctrl-C reaches both anyway), so the server is only
 // stopped once COMMAND has ended.
 int run_child(const std::vector<std::string>& command, const sigset_t& stop_signals) {
@@ -249,6 +294,7 @@ int run_child(const std::vector<std::string>& command, const sigset_t& stop_sign
     if (child == 0) {
         ::signal(SIGINT, SIG_DFL);
         ::signal(SIGTERM, SIG_DFL);
+        ::signal(SIGHUP, SIG_DFL);
         ::pthread_sigmask(SIG_UNBLOCK, &stop_signals, nullptr);
         ::execvp(argv[0], argv.data());
         std::fprintf(stderr, "respcache host: cannot run '%s': %s\n", argv[0],
@@ -289,27 +335,55 @@ int run_host(std::span<const std::string_view> args) {
         return host_error(o.server + " not found; install it (Debian: apt-get install " + package +
                           ")");
     }
+    if (o.tls && net::linked_tls_layer() == nullptr)
+        return host_error(
+            "--tls: this respcache was built without TLS (build with "
+            "-DRESPCACHE_WITH_TLS=ON; needs libssl-dev)");
     const auto port = reserve_port(o.port);
     if (!port) return host_error("port " + std::to_string(o.port) + " is taken");
-    const std::string password = o.no_password ? "" : o.password.value_or(generate_password());
+    std::string password;
+    if (o.password) {
+        password = *o.password;
+    } else if (!o.no_password) {
+        auto generated = generate_password();
+        if (!generated) return host_error(generated.error_value().message);
+        password = std::move(*generated);
+    }
 
-    // Signals end the wait below; the server and COMMAND are stopped in order.
+    // From here on a stop signal is only noted, and acted on at the next
+    // check: the server and COMMAND are stopped in order, the temporary
+    // folder removed, whatever the moment.
     sigset_t stop_signals;
     sigemptyset(&stop_signals);
     sigaddset(&stop_signals, SIGINT);
     sigaddset(&stop_signals, SIGTERM);
-    ::signal(SIGINT, SIG_IGN);
+    sigaddset(&stop_signals, SIGHUP);
+    ::pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
 
     server_process server;
-    if (auto failed = server.start(*binary, o, *port, password)) return host_error(*failed);
+    if (auto failed = server.make_directory(o)) return host_error(*failed);
+    std::optional<host_certificates> certificates;
+    if (o.tls) {
+        auto made = make_host_certificates(server.directory());
+        if (!made) return host_error(made.error_value().message);
+        certificates = std::move(*made);
+    }
+    auto written = local_connection_string(*port, password, certificates ? certificates->ca : "");
+    if (!written) return host_error(written.error_value().message);
+    const std::string connection_string = std::move(*written);
+    if (auto failed =
+            server.start(*binary, o, *port, password, certificates ? &*certificates : nullptr))
+        return host_error(*failed);
 
-    std::string connection_string = "127.0.0.1:" + std::to_string(*port);
-    if (!password.empty()) connection_string += ",password=" + password;
     auto options = net::parse_connection_string(connection_string);
     if (!options) return host_error(options.error_value().message);
     options->connect_timeout = 1000ms;
     const auto give_up = std::chrono::steady_clock::now() + 20s;
     for (;;) {
+        if (const int signal = pending_stop_signal(stop_signals)) {
+            server.stop();
+            return 128 + signal;
+        }
         if (server.exited())
             return host_error("the server exited at start-up:\n" + log_tail(server.log()));
         if (auto ready = net::connection::open(*options); ready && ready->call("PING")) break;
@@ -326,10 +400,9 @@ int run_host(std::span<const std::string_view> args) {
         return status;
     }
     std::printf("%s=%s\n", variable.c_str(), connection_string.c_str());
-    std::printf("serving on 127.0.0.1:%u until interrupted (Ctrl-C)\n", *port);
+    std::printf("serving on 127.0.0.1:%u%s until interrupted (Ctrl-C)\n", *port,
+                o.tls ? " (TLS)" : "");
     std::fflush(stdout);
-    ::signal(SIGINT, SIG_DFL);
-    ::pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
     for (;;) {
         timespec tick{0, 200 * 1000 * 1000};
         if (::sigtimedwait(&stop_signals, nullptr, &tick) > 0) break;

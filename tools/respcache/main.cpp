@@ -18,7 +18,7 @@ constexpr std::string_view usage =
     "      read and write distributed-cache entries (shared with .NET's RedisCache)\n"
     "  bench [--connection STR] [--workload get|set|mixed] [--threads N] [--mode M] ...\n"
     "      load a server through the multiplexer; bench --help lists every option\n"
-    "  host [--port N] [--password P|--no-password] [--data DIR] [-- COMMAND ARG...]\n"
+    "  host [--port N] [--password P|--no-password] [--data DIR] [--tls] [-- COMMAND ARG...]\n"
     "      run a local server for COMMAND with ConnectionStrings__cache set\n"
     "\n"
     "The connection string comes from --connection or ConnectionStrings__cache.\n";

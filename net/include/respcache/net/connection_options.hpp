@@ -10,8 +10,10 @@
 
 namespace respcache::net {
 
-// The port an endpoint gets when its connection string names none.
+// The port an endpoint gets when its connection string names none: 6379, or
+// 6380 (the TLS port of Azure Cache for Redis) when the string asks for TLS.
 inline constexpr std::uint16_t default_port = 6379;
+inline constexpr std::uint16_t default_tls_port = 6380;
 
 // Where a server listens: a TCP host and port, or a Unix-domain socket path.
 struct endpoint {
@@ -47,6 +49,24 @@ inline std::string_view to_string(protocol_version p) noexcept {
     return p == protocol_version::resp2 ? "resp2" : "resp3";
 }
 
+// The TLS versions a connection may use (sslProtocols), as bits.
+enum tls_versions : std::uint8_t {
+    tls12 = 1,
+    tls13 = 2,
+    tls12_and_13 = tls12 | tls13,
+};
+
+// What TLS checks about the server's certificate (sslVerify).
+enum class tls_verify : std::uint8_t {
+    full,  // the chain up to a trusted CA, and the host name (or IP address)
+    ca,    // the chain only
+    none,  // nothing: encrypted but not authenticated; warns once per connection
+};
+
+inline std::string_view to_string(tls_verify v) noexcept {
+    return v == tls_verify::none ? "none" : v == tls_verify::ca ? "ca" : "full";
+}
+
 // Everything a connection string can say. Empty strings mean "not set".
 // Built by parse_connection_string() (connection_string.hpp) or by hand.
 struct connection_options {
@@ -58,7 +78,13 @@ struct connection_options {
     std::string client_name;  // CLIENT SETNAME
 
     bool ssl = false;
-    std::string ssl_host;  // TLS server name; empty: the endpoint's host
+    std::string ssl_host;                       // TLS server name; empty: the endpoint's host
+    std::uint8_t ssl_protocols = tls12_and_13;  // tls_versions bits
+    std::string ssl_ca_file;                    // trust these CAs (PEM) instead of the system store
+    std::string ssl_ca_path;                    // a folder of hashed CA certificates (c_rehash)
+    std::string ssl_cert;  // client certificate (PEM), for mutual TLS; needs ssl_key
+    std::string ssl_key;   // its private key (PEM, unencrypted)
+    tls_verify ssl_verify = tls_verify::full;
 
     std::chrono::milliseconds connect_timeout{5000};  // TCP connect + handshake
     std::chrono::milliseconds sync_timeout{5000};     // how long a blocking call waits
