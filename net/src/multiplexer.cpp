@@ -90,7 +90,11 @@ result<void> multiplexer_core::start() {
             opened.error_value().kind == error_kind::config)
             break;
     }
-    if (!command_.sock.is_open() && options_.abort_connect) return command_.last_error;
+    // A configuration that cannot work (TLS asked of a build without it) is
+    // refused at once, even when abortConnect=false keeps trying otherwise.
+    if (!command_.sock.is_open() &&
+        (options_.abort_connect || command_.last_error.kind == error_kind::config))
+        return command_.last_error;
     io_thread_ = std::thread([self = shared_from_this()] { self->run(); });
     return {};
 }
