@@ -65,7 +65,7 @@ TEST_F(TlsMultiplexer, BlockingCommandOnADedicatedConnection) {
     EXPECT_EQ(popped->view()[1].string(), "job-1");
     auto leased = m->lease();
     ASSERT_TRUE(leased) << leased.error_value().message;
-    EXPECT_TRUE(leased->call("PING"));
+    EXPECT_TRUE((*leased)->call("PING"));
 }
 
 class TlsPubSub : public Tls, public ::testing::WithParamInterface<const char*> {};
