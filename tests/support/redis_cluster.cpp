@@ -68,7 +68,10 @@ redis_cluster::redis_cluster(settings s) : settings_(s) {
         node.extra = {"--cluster-enabled", "yes", "--cluster-node-timeout",
                       std::to_string(s.node_timeout.count()),
                       // A slot without a primary fails only its own commands.
-                      "--cluster-require-full-coverage", "no"};
+                      "--cluster-require-full-coverage", "no",
+                      // Replicas in sync at once (no 5 s wait for more
+                      // replicas), and promoted however long they were cut off.
+                      "--repl-diskless-sync-delay", "0", "--cluster-replica-validity-factor", "0"};
         nodes_.push_back(std::make_unique<redis_server>(node));
     }
     std::string create = redis_cli() + " --cluster create";
@@ -157,9 +160,13 @@ bool redis_cluster::wait_until_ok(std::chrono::milliseconds limit) const {
         for (const auto& n : nodes_) {
             if (!n->running()) continue;
             const std::string info = query(n->port(), {"CLUSTER", "INFO"});
+            const std::string replication = query(n->port(), {"INFO", "replication"});
+            const bool replica_behind =
+                replication.find("role:slave") != std::string::npos &&
+                replication.find("master_link_status:up") == std::string::npos;
             if (info.find("cluster_state:ok") == std::string::npos ||
                 info.find("cluster_slots_ok:16384") == std::string::npos ||
-                info.find(known) == std::string::npos) {
+                info.find(known) == std::string::npos || replica_behind) {
                 all_ok = false;
                 break;
             }

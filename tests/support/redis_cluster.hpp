@@ -58,7 +58,8 @@ class redis_cluster {
     int keyslot(const std::string& key) const;
 
     // Waits until every running node reports cluster_state:ok, knows every
-    // node and sees all 16384 slots served; false after `limit`.
+    // node and sees all 16384 slots served, and every replica is linked to
+    // its primary; false after `limit`.
     bool wait_until_ok(std::chrono::milliseconds limit = std::chrono::seconds(20)) const;
     // Waits until CLUSTER NODES lists `port` as a primary serving slots.
     bool wait_until_primary(std::uint16_t port, std::chrono::milliseconds limit) const;

@@ -345,7 +345,11 @@ result<resp::owned_reply> cluster_client::route(const call_options& options,
         result<resp::owned_reply> r =
             send(*target->node, with_deadline(options, deadline), target->asking);
         if (r || r.error_value().kind != error_kind::server_reply) {
-            if (!r && r.error_value().kind == error_kind::io) request_refresh();
+            // A node lost or unreachable may have failed over: look again.
+            if (!r &&
+                (r.error_value().kind == error_kind::io ||
+                 (r.error_value().kind == error_kind::timeout && !target->node->is_connected())))
+                request_refresh();
             return r;
         }
         const next_step step =
