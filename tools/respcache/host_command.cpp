@@ -17,6 +17,7 @@
 #include <thread>
 #include <vector>
 
+#include "host_cluster.hpp"
 #include "respcache/net/connection.hpp"
 #include "respcache/net/connection_string.hpp"
 #include "subcommands.hpp"
@@ -36,6 +37,7 @@ constexpr std::string_view host_usage =
     "  --data DIR              keep the data in DIR across runs (RDB snapshots)\n"
     "  --persistence S:C       snapshot after S seconds if C keys changed (default 60:1)\n"
     "  --name NAME             set ConnectionStrings__NAME (default cache)\n"
+    "  --cluster N             a Redis Cluster instead: see host --cluster N --help\n"
     "Starts the server, waits until it answers PING, runs COMMAND with\n"
     "ConnectionStrings__NAME set, then stops the server and exits with COMMAND's\n"
     "status. Without COMMAND it prints the connection string and runs until\n"
@@ -56,6 +58,8 @@ int host_error(const std::string& message) {
     std::fprintf(stderr, "respcache host: %s\n", message.c_str());
     return exit_failure;
 }
+
+}  // namespace
 
 std::optional<std::string> find_in_path(const std::string& program) {
     if (program.find('/') != std::string::npos)
@@ -101,6 +105,8 @@ std::string generate_password() {
     }
     return password;
 }
+
+namespace {
 
 std::optional<std::string> parse_host_options(std::span<const std::string_view> args,
                                               host_options& o) {
@@ -236,6 +242,8 @@ std::string log_tail(const std::string& path) {
     return text.size() > 1500 ? text.substr(text.size() - 1500) : text;
 }
 
+}  // namespace
+
 // Runs COMMAND to its end. SIGINT and SIGTERM sent to host are passed on to
 // COMMAND (a terminal's Ctrl-C reaches both anyway), so the server is only
 // stopped once COMMAND has ended.
@@ -267,9 +275,11 @@ int run_child(const std::vector<std::string>& command, const sigset_t& stop_sign
     return exit_failure;
 }
 
-}  // namespace
-
 int run_host(std::span<const std::string_view> args) {
+    for (const auto a : args) {
+        if (a == "--") break;
+        if (a == "--cluster") return run_host_cluster(args);
+    }
     for (const auto a : args) {
         if (a == "--") break;
         if (a == "--help" || a == "-h") {
