@@ -308,7 +308,8 @@ result<cluster_client::attempt_target> cluster_client::first_target(const comman
     return t;
 }
 
-result<cluster_client::attempt_target> cluster_client::redirect_target(const next_step& step) {
+result<cluster_client::attempt_target> cluster_client::redirect_target(
+    const cluster::redirect_step& step) {
     auto m = connection_to(step.target);
     if (!m) return m.error_value();
     attempt_target t;
@@ -319,40 +320,20 @@ result<cluster_client::attempt_target> cluster_client::redirect_target(const nex
     return t;
 }
 
-cluster_client::next_step cluster_client::after_error(const error& e, const endpoint& sent_to,
-                                                      int attempt, clock::time_point deadline,
-                                                      bool retry_safe) {
-    next_step step;
-    const cluster_error c = cluster::classify_error(e.message, sent_to);
-    if (c.what == cluster_error::kind::none) return step;
-    if (attempt >= settings_.max_redirects || clock::now() >= deadline) return step;
-    switch (c.what) {
-        case cluster_error::kind::moved:
-            ++moved_;
-            patch_slot(c.slot, c.target);
-            request_refresh();
-            step.what = next_step::kind::redirect;
-            step.target = c.target;
-            return step;
-        case cluster_error::kind::ask:
-            ++ask_;
-            step.what = next_step::kind::redirect;
-            step.target = c.target;
-            step.asking = true;
-            return step;
-        default:
-            break;
+cluster::redirect_step cluster_client::after_error(const error& e, const endpoint& sent_to,
+                                                   int attempt, clock::time_point deadline,
+                                                   bool retry_safe) {
+    const auto left =
+        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - clock::now());
+    const cluster::redirect_step step =
+        cluster::next_step(e.message, sent_to, attempt, left, retry_safe, settings_.redirect);
+    if (step.patch_slot) {
+        ++moved_;
+        patch_slot(step.slot, step.target);
     }
-    // Transient: the command did not run, but only a retry-safe one is sent
-    // again (CLUSTERDOWN can also come after a write was applied elsewhere).
-    if (c.what != cluster_error::kind::try_again) request_refresh();
-    if (!retry_safe && c.what != cluster_error::kind::try_again) return step;
-    const auto delay =
-        std::min(settings_.retry_cap, settings_.retry_base * (1 << std::min(attempt, 10)));
-    if (clock::now() + delay >= deadline) return step;
-    ++retries_;
-    step.what = next_step::kind::wait;
-    step.delay = delay;
+    if (step.refresh) request_refresh();
+    if (step.what == cluster::redirect_step::kind::redirect && step.asking) ++ask_;
+    if (step.what == cluster::redirect_step::kind::wait) ++retries_;
     return step;
 }
 
@@ -464,7 +445,7 @@ result<resp::owned_reply> cluster_client::execute(const cluster_transaction& tx,
         // after a refresh it is sent again, up to the redirect cap.
         if (!r && r.error_value().kind == error_kind::server_reply &&
             r.error_value().message.starts_with("EXECABORT") && tx.slot_ &&
-            attempt < settings_.max_redirects && clock::now() < deadline) {
+            attempt < settings_.redirect.max_redirects && clock::now() < deadline) {
             auto t = fetch_topology(target->address);
             if (t) install(*t);
             const auto now_owner = routing_.load()->table->primary_for(*tx.slot_);

@@ -21,6 +21,7 @@
 #include "respcache/net/cluster/atomic_snapshot.hpp"
 #include "respcache/net/cluster/cluster_error.hpp"
 #include "respcache/net/cluster/command_keys.hpp"
+#include "respcache/net/cluster/redirect_policy.hpp"
 #include "respcache/net/cluster/refresh_policy.hpp"
 #include "respcache/net/cluster/slot_table.hpp"
 #include "respcache/net/cluster/topology.hpp"
@@ -30,12 +31,9 @@ namespace respcache::net {
 
 struct cluster_settings {
     cluster::refresh_settings refresh;
-    // Redirections (MOVED, ASK) one command follows before it fails.
-    int max_redirects = 5;
-    // TRYAGAIN, CLUSTERDOWN, LOADING, MASTERDOWN: retried (retry-safe
-    // commands only) after base * 2^attempt, capped, within the deadline.
-    std::chrono::milliseconds retry_base{20};
-    std::chrono::milliseconds retry_cap{500};
+    // Redirections (MOVED, ASK) and retries of TRYAGAIN, CLUSTERDOWN,
+    // LOADING, MASTERDOWN within the deadline.
+    cluster::redirect_settings redirect;
     // How long one topology query may take.
     std::chrono::milliseconds refresh_timeout{2000};
     // For the multiplexer of every node.
@@ -236,14 +234,6 @@ class cluster_client {
         endpoint address;
         bool asking = false;
     };
-    // What to do after an attempt failed with an error reply.
-    struct next_step {
-        enum class kind { deliver, redirect, wait } what = kind::deliver;
-        endpoint target;
-        bool asking = false;
-        std::chrono::milliseconds delay{0};
-    };
-
     result<void> discover();
     result<cluster::topology> fetch_topology(const endpoint& from) const;
     void install(const cluster::topology& t);
@@ -257,9 +247,10 @@ class cluster_client {
 
     // Routing steps shared by every command.
     result<attempt_target> first_target(const cluster::command_slot& where);
-    result<attempt_target> redirect_target(const next_step& step);
-    next_step after_error(const error& e, const endpoint& sent_to, int attempt,
-                          clock::time_point deadline, bool retry_safe);
+    result<attempt_target> redirect_target(const cluster::redirect_step& step);
+    // The redirect policy's step, with its effects on the table applied.
+    cluster::redirect_step after_error(const error& e, const endpoint& sent_to, int attempt,
+                                       clock::time_point deadline, bool retry_safe);
     clock::time_point deadline_for(const call_options& options) const;
     static call_options with_deadline(const call_options& options, clock::time_point deadline);
 
@@ -352,15 +343,15 @@ result<resp::owned_reply> cluster_client::route(const call_options& options,
                 request_refresh();
             return r;
         }
-        const next_step step =
+        const cluster::redirect_step step =
             after_error(r.error_value(), target->address, attempt, deadline, retry_safe);
         switch (step.what) {
-            case next_step::kind::deliver:
+            case cluster::redirect_step::kind::deliver:
                 return r;
-            case next_step::kind::redirect:
+            case cluster::redirect_step::kind::redirect:
                 target = redirect_target(step);
                 break;
-            case next_step::kind::wait:
+            case cluster::redirect_step::kind::wait:
                 std::this_thread::sleep_for(step.delay);
                 target = first_target(where);
                 break;
