@@ -1,6 +1,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <future>
 #include <memory>
 #include <string>
 #include <thread>
@@ -146,6 +147,33 @@ TEST_F(ClusterRouting, BatchesSplitPerNodeAndAnswerByIndex) {
     EXPECT_EQ((*replies)[60].view().string(), "PONG");
     EXPECT_EQ((*replies)[61].view().integer(), 1);
     EXPECT_TRUE((*replies)[62].view().is_error());  // WRONGTYPE, as a value
+}
+
+TEST_F(ClusterRouting, AsyncCallsAreRoutedAndAnsweredOnce) {
+    constexpr int count = 300;
+    std::atomic<int> answered{0}, wrong{0};
+    std::promise<void> all;
+    for (int i = 0; i < count; ++i) {
+        const std::string key = "async:" + std::to_string(i);
+        client_->async_call(
+            [&, key, i](respcache::result<respcache::resp::reply> set) {
+                if (!set || set->is_error()) ++wrong;
+                client_->async_call(
+                    [&, i](respcache::result<respcache::resp::reply> got) {
+                        if (!got || got->string() != std::to_string(i)) ++wrong;
+                        if (++answered == count) all.set_value();
+                    },
+                    "GET", key);
+            },
+            "SET", key, i);
+    }
+    ASSERT_EQ(all.get_future().wait_for(10s), std::future_status::ready);
+    EXPECT_EQ(wrong, 0);
+    std::promise<respcache::error> refused;
+    client_->async_call(
+        [&](respcache::result<respcache::resp::reply> r) { refused.set_value(r.error_value()); },
+        "MGET", "foo", "bar");
+    EXPECT_EQ(refused.get_future().get().kind, error_kind::config);
 }
 
 TEST_F(ClusterRouting, KeylessCommandsGoToAPrimary) {

@@ -105,6 +105,13 @@ void cluster_client::close() {
     refresh_wake_.notify_all();
     if (refresh_thread_.joinable()) refresh_thread_.join();
     closed_ = true;
+    // Retries still waiting for their backoff: answered (closed) now.
+    std::multimap<clock::time_point, std::function<void()>> delayed;
+    {
+        std::lock_guard lock(refresh_mutex_);
+        delayed.swap(delayed_);
+    }
+    for (auto& [at, task] : delayed) task();
     std::map<std::pair<std::string, std::uint16_t>, std::shared_ptr<multiplexer>> nodes;
     {
         std::lock_guard lock(nodes_mutex_);
@@ -207,10 +214,34 @@ void cluster_client::request_refresh() {
     refresh_wake_.notify_all();
 }
 
+void cluster_client::run_later(clock::time_point at, std::function<void()> task) {
+    {
+        std::lock_guard lock(refresh_mutex_);
+        if (!stopping_) {
+            delayed_.emplace(at, std::move(task));
+            task = nullptr;
+        }
+    }
+    // Closing: the command gets its answer now rather than never.
+    if (task) task();
+    refresh_wake_.notify_all();
+}
+
 void cluster_client::refresh_loop() {
     std::unique_lock lock(refresh_mutex_);
     while (!stopping_) {
-        const auto due = policy_.next_start();
+        // Retries whose backoff has passed go first.
+        if (!delayed_.empty() && delayed_.begin()->first <= clock::now()) {
+            auto task = std::move(delayed_.begin()->second);
+            delayed_.erase(delayed_.begin());
+            lock.unlock();
+            task();
+            lock.lock();
+            continue;
+        }
+        auto due = policy_.next_start();
+        if (!delayed_.empty() && (!due || delayed_.begin()->first < *due))
+            due = delayed_.begin()->first;
         if (!due) {
             refresh_wake_.wait(lock);
             continue;
@@ -219,6 +250,7 @@ void cluster_client::refresh_loop() {
             refresh_wake_.wait_until(lock, *due);
             continue;
         }
+        if (!policy_.next_start() || clock::now() < *policy_.next_start()) continue;
         // Every node the table knows, primaries first.
         std::vector<endpoint> known;
         {

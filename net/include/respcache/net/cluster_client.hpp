@@ -168,6 +168,21 @@ class cluster_client {
     result<resp::owned_reply> call(const call_options& options, std::string_view command,
                                    const Args&... args);
 
+    // Like multiplexer::async_call: `done(result<resp::reply>)` runs on an
+    // I/O thread, an error reply arrives as a reply of an error type.
+    // Redirections are followed from the I/O thread (ASKING then the command,
+    // back to back on the target's pipeline); transient errors are retried
+    // after their backoff from the refresh thread. The arguments are copied.
+    template <class Done, class... Args>
+    requires std::is_invocable_v<Done&, result<resp::reply>>
+    void async_call(Done&& done, std::string_view command, const Args&... args) {
+        async_call(call_options{}, std::forward<Done>(done), command, args...);
+    }
+    template <class Done, class... Args>
+    requires std::is_invocable_v<Done&, result<resp::reply>>
+    void async_call(const call_options& options, Done&& done, std::string_view command,
+                    const Args&... args);
+
     // All replies in the order added (error replies as values), or the first
     // transport error.
     result<std::vector<resp::owned_reply>> execute(const cluster_batch& batch,
@@ -234,6 +249,11 @@ class cluster_client {
         endpoint address;
         bool asking = false;
     };
+    template <class Kept>
+    struct async_request;
+    // Runs `task` on the refresh thread once `at` has passed.
+    void run_later(clock::time_point at, std::function<void()> task);
+
     result<void> discover();
     result<cluster::topology> fetch_topology(const endpoint& from) const;
     void install(const cluster::topology& t);
@@ -281,6 +301,7 @@ class cluster_client {
     mutable std::mutex refresh_mutex_;
     std::condition_variable refresh_wake_;
     cluster::refresh_policy policy_;
+    std::multimap<clock::time_point, std::function<void()>> delayed_;
     bool stopping_ = false;
     std::thread refresh_thread_;
 };
@@ -357,6 +378,94 @@ result<resp::owned_reply> cluster_client::route(const call_options& options,
                 break;
         }
     }
+}
+
+// One asynchronous command on its way: sent, and sent again where the
+// redirect policy says, from whichever thread its last reply arrived on.
+template <class Kept>
+struct cluster_client::async_request : std::enable_shared_from_this<async_request<Kept>> {
+    cluster_client* client = nullptr;
+    Kept kept;  // the command and its arguments
+    cluster::command_slot where;
+    bool retry_safe = false;
+    call_options options;
+    clock::time_point deadline;
+    multiplexer::completion done;
+    int attempt = 0;
+
+    void send(result<attempt_target> target) {
+        if (!target) {
+            done(target.error_value());
+            return;
+        }
+        const call_options o = with_deadline(options, deadline);
+        if (target->asking) target->node->send("ASKING");
+        auto self = this->shared_from_this();
+        std::apply(
+            [&](const auto&... a) {
+                target->node->async_call(
+                    o,
+                    [self, address = target->address](result<resp::reply> r) {
+                        self->on_reply(std::move(r), address);
+                    },
+                    cluster::detail::pass(a)...);
+            },
+            kept);
+    }
+
+    void on_reply(result<resp::reply> r, const endpoint& address) {
+        if (!r || !r->is_error()) {
+            if (!r && r.error_value().kind == error_kind::io) client->request_refresh();
+            done(std::move(r));
+            return;
+        }
+        const cluster::redirect_step step =
+            client->after_error(error{error_kind::server_reply, std::string(r->string())}, address,
+                                attempt++, deadline, retry_safe);
+        switch (step.what) {
+            case cluster::redirect_step::kind::deliver:
+                done(std::move(r));
+                return;
+            case cluster::redirect_step::kind::redirect:
+                send(client->redirect_target(step));
+                return;
+            case cluster::redirect_step::kind::wait:
+                client->run_later(clock::now() + step.delay, [self = this->shared_from_this()] {
+                    self->send(self->client->first_target(self->where));
+                });
+                return;
+        }
+    }
+};
+
+template <class Done, class... Args>
+requires std::is_invocable_v<Done&, result<resp::reply>>
+void cluster_client::async_call(const call_options& options, Done&& done, std::string_view command,
+                                const Args&... args) {
+    if (!is_cluster()) {
+        if (!standalone_) {
+            done(error{error_kind::closed, "the client is closed"});
+            return;
+        }
+        standalone_->async_call(options, std::forward<Done>(done), command, args...);
+        return;
+    }
+    const cluster::detail::command_text<Args...> text(command, args...);
+    auto where = cluster::slot_of(text.span());
+    if (!where) {
+        done(where.error_value());
+        return;
+    }
+    auto kept = std::make_tuple(std::string(command), cluster::detail::keep(args)...);
+    auto request = std::make_shared<async_request<decltype(kept)>>();
+    request->client = this;
+    request->kept = std::move(kept);
+    request->where = *where;
+    request->retry_safe = options.retry_safe.value_or(traits_of(command).retry_safe);
+    request->options = options;
+    request->deadline = deadline_for(options);
+    request->done = multiplexer::completion(std::forward<Done>(done));
+    request->send(first_target(*where));
 }
 
 template <class... Args>
