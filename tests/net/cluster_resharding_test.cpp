@@ -60,9 +60,10 @@ TEST(ClusterResharding, NoWrongValueNoSilentLossAndFewRefreshesWhileSlotsMove) {
     EXPECT_GT(c.moved, 0u);
     // One refresh at a time, with a cooldown: a handful for the whole move,
     // however many MOVED replies came back.
+    // (A refresh the client has just started may not have reached its node.)
     const std::uint64_t refreshes = cluster_slots_calls(cluster) - slots_calls_before;
-    EXPECT_EQ(refreshes, c.refreshes);
-    EXPECT_LE(refreshes, 10u) << c.moved << " MOVED replies";
+    EXPECT_LE(refreshes, c.refreshes);
+    EXPECT_LE(c.refreshes, 10u) << c.moved << " MOVED replies";
     std::printf("resharding: %llu writes, %llu reads, %llu MOVED, %llu ASK, %llu refreshes\n",
                 static_cast<unsigned long long>(t.writes.load()),
                 static_cast<unsigned long long>(t.reads.load()),
