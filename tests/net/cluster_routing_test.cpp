@@ -1,6 +1,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <cstdlib>
 #include <future>
 #include <memory>
 #include <string>
@@ -174,6 +175,53 @@ TEST_F(ClusterRouting, AsyncCallsAreRoutedAndAnsweredOnce) {
         [&](respcache::result<respcache::resp::reply> r) { refused.set_value(r.error_value()); },
         "MGET", "foo", "bar");
     EXPECT_EQ(refused.get_future().get().kind, error_kind::config);
+}
+
+// GET calls every replica has served (INFO commandstats).
+std::uint64_t replica_gets(const redis_cluster& cluster) {
+    std::uint64_t total = 0;
+    for (const auto& n : cluster.nodes()) {
+        if (n.primary) continue;
+        const std::string stats =
+            cluster.command(cluster.index_of_port(n.port), {"INFO", "commandstats"});
+        const auto at = stats.find("cmdstat_get:calls=");
+        if (at != std::string::npos) total += std::strtoull(stats.c_str() + at + 18, nullptr, 10);
+    }
+    return total;
+}
+
+TEST_F(ClusterRouting, ReplicaReadsAreOptIn) {
+    ASSERT_TRUE(client_->call("SET", "replica:read", "v").has_value());
+    const std::uint64_t before = replica_gets(*cluster_);
+    for (int i = 0; i < 20; ++i) ASSERT_TRUE(client_->call("GET", "replica:read").has_value());
+    EXPECT_EQ(replica_gets(*cluster_), before) << "reads go to primaries by default";
+
+    respcache::net::cluster_settings settings;
+    settings.reads = respcache::net::read_from::prefer_replica;
+    auto options = parse_connection_string(cluster_->seeds());
+    // CLUSTER SLOTS lists a replica once its replication offset is known to
+    // the cluster, which takes a gossip round after its first write.
+    std::shared_ptr<cluster_client> readers;
+    for (int i = 0; i < 100; ++i) {
+        auto c = cluster_client::connect(*options, settings);
+        ASSERT_TRUE(c.has_value()) << c.error_value().message;
+        readers = std::move(*c);
+        if (!readers->replicas_for_key("replica:read").empty()) break;
+        std::this_thread::sleep_for(50ms);
+    }
+    ASSERT_FALSE(readers->replicas_for_key("replica:read").empty());
+    // Replication is asynchronous: the value shows up on the replica soon.
+    std::string seen;
+    for (int i = 0; i < 200 && seen != "v"; ++i) {
+        auto got = readers->call("GET", "replica:read");
+        ASSERT_TRUE(got.has_value()) << got.error_value().message;
+        seen = got->view().string();
+        if (seen != "v") std::this_thread::sleep_for(10ms);
+    }
+    EXPECT_EQ(seen, "v");
+    EXPECT_GT(replica_gets(*cluster_), before);
+    // Writes still go to the primary.
+    ASSERT_TRUE(readers->call("SET", "replica:read", "w").has_value());
 }
 
 TEST_F(ClusterRouting, KeylessCommandsGoToAPrimary) {

@@ -51,7 +51,7 @@ cluster_client::cluster_client(const connection_options& options, const cluster_
     : options_(options),
       settings_(settings),
       routing_(std::make_shared<const routing>(
-          routing{std::make_shared<const cluster::slot_table>(), {}})),
+          routing{std::make_shared<const cluster::slot_table>(), {}, {}})),
       policy_(settings.refresh, random_seed()) {}
 
 result<std::shared_ptr<cluster_client>> cluster_client::connect(const connection_options& options,
@@ -143,9 +143,16 @@ result<std::shared_ptr<multiplexer>> cluster_client::connection_to(const endpoin
         nodes_.erase(key_of(where));
         return m.error_value();
     }
-    (*m)->on_connection_event([this](const connection_event& e) {
+    const bool replica_reads = settings_.reads != read_from::primary;
+    std::weak_ptr<multiplexer> weak = *m;
+    (*m)->on_connection_event([this, replica_reads, weak](const connection_event& e) {
         if (e.what == connection_event::kind::lost) request_refresh();
+        // READONLY again on every new connection; a read that comes first
+        // is sent back to the primary with a MOVED.
+        if (replica_reads && e.what != connection_event::kind::lost)
+            if (auto self = weak.lock()) self->send("READONLY");
     });
+    if (replica_reads) (*m)->send("READONLY");
     slot = *m;
     return slot;
 }
@@ -178,9 +185,13 @@ void cluster_client::install(const cluster::topology& t) {
     auto table = std::make_shared<const cluster::slot_table>(t);
     auto next = std::make_shared<routing>();
     next->table = table;
-    for (const endpoint& p : table->primaries()) {
-        auto m = connection_to(p);
+    for (std::uint16_t i = 0; i < table->primaries().size(); ++i) {
+        auto m = connection_to(table->primaries()[i]);
         next->primaries.push_back(m ? *m : nullptr);
+        auto& replicas = next->replicas.emplace_back();
+        if (settings_.reads == read_from::primary) continue;
+        for (const endpoint& r : table->replicas_of(i))
+            if (auto rm = connection_to(r)) replicas.push_back(*rm);
     }
     std::lock_guard lock(install_mutex_);
     routing_.store(std::move(next));
@@ -290,8 +301,11 @@ void cluster_client::patch_slot(std::uint16_t slot, const endpoint& to) {
     auto next = std::make_shared<routing>();
     next->table = current->table->with_slot_moved(slot, to);
     next->primaries = current->primaries;
-    if (next->primaries.size() < next->table->primaries().size())
+    next->replicas = current->replicas;
+    if (next->primaries.size() < next->table->primaries().size()) {
         next->primaries.push_back(m ? *m : nullptr);
+        next->replicas.emplace_back();
+    }
     routing_.store(std::move(next));
 }
 
@@ -309,7 +323,8 @@ call_options cluster_client::with_deadline(const call_options& options,
     return o;
 }
 
-result<cluster_client::attempt_target> cluster_client::first_target(const command_slot& where) {
+result<cluster_client::attempt_target> cluster_client::first_target(const command_slot& where,
+                                                                    bool read_only) {
     if (closed_) return error{error_kind::closed, "the client is closed"};
     const routing& r = routing_.current_on_this_thread();
     const auto& table = *r.table;
@@ -331,6 +346,21 @@ result<cluster_client::attempt_target> cluster_client::first_target(const comman
     attempt_target t;
     t.node = r.primaries[index].get();
     t.address = table.primaries()[index];
+    if (read_only && settings_.reads != read_from::primary &&
+        where.what == command_slot::status::slot && index < r.replicas.size()) {
+        // A connected replica, picked by thread so that threads spread out.
+        const auto& replicas = r.replicas[index];
+        static thread_local std::minstd_rand pick(
+            static_cast<unsigned>(std::hash<std::thread::id>{}(std::this_thread::get_id())));
+        const std::size_t choices = replicas.size() + (settings_.reads == read_from::any ? 1 : 0);
+        if (choices > 0) {
+            const std::size_t chosen = pick() % choices;
+            if (chosen < replicas.size() && replicas[chosen]->is_connected()) {
+                t.node = replicas[chosen].get();
+                t.address = replicas[chosen]->options().endpoints.front();
+            }
+        }
+    }
     if (!t.node) {
         auto m = connection_to(t.address);
         if (!m) return m.error_value();
@@ -371,7 +401,7 @@ cluster::redirect_step cluster_client::after_error(const error& e, const endpoin
 
 result<resp::owned_reply> cluster_client::route_command(const call_options& options,
                                                         const cluster::detail::routed_command& c) {
-    return route(options, c.where, options.retry_safe.value_or(c.retry_safe),
+    return route(options, c.where, options.retry_safe.value_or(c.retry_safe), false,
                  [&](multiplexer& m, const call_options& o, bool asking) {
                      command_batch b;
                      if (asking) b.add("ASKING");
@@ -631,6 +661,14 @@ endpoint cluster_client::node_for_key(std::string_view key) const {
     const auto current = routing_.load();
     const endpoint* owner = current->table->primary_for(cluster::hash_slot(key));
     return owner ? *owner : endpoint{};
+}
+
+std::vector<endpoint> cluster_client::replicas_for_key(std::string_view key) const {
+    if (!is_cluster()) return {};
+    const auto current = routing_.load();
+    const std::uint16_t owner = current->table->owner(cluster::hash_slot(key));
+    if (owner == cluster::slot_table::no_node) return {};
+    return current->table->replicas_of(owner);
 }
 
 std::vector<endpoint> cluster_client::primaries() const {

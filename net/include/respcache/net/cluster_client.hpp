@@ -29,7 +29,17 @@
 
 namespace respcache::net {
 
+// Where read-only commands (GET, HGETALL, ... with keys) go.
+enum class read_from {
+    primary,         // always the slot's primary (the default)
+    prefer_replica,  // a connected replica of the slot (READONLY), else the primary
+    any,             // the primary or one of its connected replicas, at random
+};
+
 struct cluster_settings {
+    // Replica reads are opt-in: a replica may answer with a value older
+    // than the primary's.
+    read_from reads = read_from::primary;
     cluster::refresh_settings refresh;
     // Redirections (MOVED, ASK) and retries of TRYAGAIN, CLUSTERDOWN,
     // LOADING, MASTERDOWN within the deadline.
@@ -213,6 +223,9 @@ class cluster_client {
     // The primary serving a key now (by the client's table); for a single
     // server, that server.
     endpoint node_for_key(std::string_view key) const;
+    // The replicas of that primary the table knows (CLUSTER SLOTS lists a
+    // replica once it has replicated something).
+    std::vector<endpoint> replicas_for_key(std::string_view key) const;
     // Every primary the table names (one server: that server).
     std::vector<endpoint> primaries() const;
     // The multiplexer of one node, connected on first use.
@@ -241,6 +254,8 @@ class cluster_client {
     struct routing {
         std::shared_ptr<const cluster::slot_table> table;
         std::vector<std::shared_ptr<multiplexer>> primaries;
+        // Replicas of each primary, when replica reads are on.
+        std::vector<std::vector<std::shared_ptr<multiplexer>>> replicas;
     };
     // Where the next attempt of a command goes.
     struct attempt_target {
@@ -266,7 +281,8 @@ class cluster_client {
     connection_options options_for(const endpoint& where) const;
 
     // Routing steps shared by every command.
-    result<attempt_target> first_target(const cluster::command_slot& where);
+    // `read_only`: the command may go to a replica (settings_.reads).
+    result<attempt_target> first_target(const cluster::command_slot& where, bool read_only = false);
     result<attempt_target> redirect_target(const cluster::redirect_step& step);
     // The redirect policy's step, with its effects on the table applied.
     cluster::redirect_step after_error(const error& e, const endpoint& sent_to, int attempt,
@@ -276,7 +292,7 @@ class cluster_client {
 
     template <class Send>
     result<resp::owned_reply> route(const call_options& options, const cluster::command_slot& where,
-                                    bool retry_safe, Send&& send);
+                                    bool retry_safe, bool read_only, Send&& send);
     result<resp::owned_reply> route_command(const call_options& options,
                                             const cluster::detail::routed_command& c);
     result<std::int64_t> sum_by_slot(std::string_view command,
@@ -349,9 +365,9 @@ cluster_transaction& cluster_transaction::add(std::string_view command, const Ar
 template <class Send>
 result<resp::owned_reply> cluster_client::route(const call_options& options,
                                                 const cluster::command_slot& where, bool retry_safe,
-                                                Send&& send) {
+                                                bool read_only, Send&& send) {
     const clock::time_point deadline = deadline_for(options);
-    auto target = first_target(where);
+    auto target = first_target(where, read_only);
     for (int attempt = 0;; ++attempt) {
         if (!target) return target.error_value();
         result<resp::owned_reply> r =
@@ -374,7 +390,7 @@ result<resp::owned_reply> cluster_client::route(const call_options& options,
                 break;
             case cluster::redirect_step::kind::wait:
                 std::this_thread::sleep_for(step.delay);
-                target = first_target(where);
+                target = first_target(where, read_only);
                 break;
         }
     }
@@ -388,6 +404,7 @@ struct cluster_client::async_request : std::enable_shared_from_this<async_reques
     Kept kept;  // the command and its arguments
     cluster::command_slot where;
     bool retry_safe = false;
+    bool read_only = false;
     call_options options;
     clock::time_point deadline;
     multiplexer::completion done;
@@ -431,7 +448,7 @@ struct cluster_client::async_request : std::enable_shared_from_this<async_reques
                 return;
             case cluster::redirect_step::kind::wait:
                 client->run_later(clock::now() + step.delay, [self = this->shared_from_this()] {
-                    self->send(self->client->first_target(self->where));
+                    self->send(self->client->first_target(self->where, self->read_only));
                 });
                 return;
         }
@@ -461,11 +478,12 @@ void cluster_client::async_call(const call_options& options, Done&& done, std::s
     request->client = this;
     request->kept = std::move(kept);
     request->where = *where;
-    request->retry_safe = options.retry_safe.value_or(traits_of(command).retry_safe);
+    request->read_only = traits_of(command).retry_safe;
+    request->retry_safe = options.retry_safe.value_or(request->read_only);
     request->options = options;
     request->deadline = deadline_for(options);
     request->done = multiplexer::completion(std::forward<Done>(done));
-    request->send(first_target(*where));
+    request->send(first_target(*where, request->read_only));
 }
 
 template <class... Args>
@@ -483,8 +501,9 @@ result<resp::owned_reply> cluster_client::call(const call_options& options,
     const cluster::detail::command_text<Args...> text(command, args...);
     auto where = cluster::slot_of(text.span());
     if (!where) return where.error_value();
-    const bool retry_safe = options.retry_safe.value_or(traits_of(command).retry_safe);
-    return route(options, *where, retry_safe,
+    const bool read_only = traits_of(command).retry_safe;
+    const bool retry_safe = options.retry_safe.value_or(read_only);
+    return route(options, *where, retry_safe, read_only,
                  [&](multiplexer& m, const call_options& o, bool asking) {
                      if (!asking) return m.call(o, command, args...);
                      command_batch b;
