@@ -20,6 +20,7 @@
 
 #include "host_certificates.hpp"
 #include "host_secrets.hpp"
+#include "host_cluster.hpp"
 #include "respcache/net/connection.hpp"
 #include "respcache/net/connection_string.hpp"
 #include "respcache/net/tls_layer.hpp"
@@ -42,6 +43,7 @@ constexpr std::string_view host_usage =
     "  --name NAME             set ConnectionStrings__NAME (default cache)\n"
     "  --tls                   TLS only, with a throwaway CA and a certificate for\n"
     "                          localhost and 127.0.0.1 in the data folder\n"
+    "  --cluster N             a Redis Cluster instead: see host --cluster N --help\n"
     "Starts the server, waits until it answers PING, runs COMMAND with\n"
     "ConnectionStrings__NAME set, then stops the server and exits with COMMAND's\n"
     "status. Without COMMAND it prints the connection string and runs until\n"
@@ -63,6 +65,8 @@ int host_error(const std::string& message) {
     std::fprintf(stderr, "respcache host: %s\n", message.c_str());
     return exit_failure;
 }
+
+}  // namespace
 
 std::optional<std::string> find_in_path(const std::string& program) {
     if (program.find('/') != std::string::npos)
@@ -92,6 +96,8 @@ std::optional<std::uint16_t> reserve_port(std::uint16_t port) {
     if (!bound) return std::nullopt;
     return ntohs(address.sin_port);
 }
+
+namespace {
 
 std::optional<std::string> parse_host_options(std::span<const std::string_view> args,
                                               host_options& o) {
@@ -281,6 +287,8 @@ int pending_stop_signal(const sigset_t& stop_signals) {
     return received > 0 ? received : 0;
 }
 
+}  // namespace
+
 // Runs COMMAND to its end. SIGINT, SIGTERM and SIGHUP sent to host are passed on to
 // COMMAND (a terminal's Ctrl-C reaches both anyway), so the server is only
 // stopped once COMMAND has ended.
@@ -313,9 +321,11 @@ int run_child(const std::vector<std::string>& command, const sigset_t& stop_sign
     return exit_failure;
 }
 
-}  // namespace
-
 int run_host(std::span<const std::string_view> args) {
+    for (const auto a : args) {
+        if (a == "--") break;
+        if (a == "--cluster") return run_host_cluster(args);
+    }
     for (const auto a : args) {
         if (a == "--") break;
         if (a == "--help" || a == "-h") {

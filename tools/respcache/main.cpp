@@ -20,6 +20,8 @@ constexpr std::string_view usage =
     "      load a server through the multiplexer; bench --help lists every option\n"
     "  host [--port N] [--password P|--no-password] [--data DIR] [--tls] [-- COMMAND ARG...]\n"
     "      run a local server for COMMAND with ConnectionStrings__cache set\n"
+    "  host --cluster N [--replicas R] [-- COMMAND ARG...]\n"
+    "      run a local Redis Cluster for COMMAND (every node in ConnectionStrings__cache)\n"
     "\n"
     "The connection string comes from --connection or ConnectionStrings__cache.\n";
 

@@ -1,0 +1,133 @@
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <string>
+#include <thread>
+
+#include "cluster_under_load.hpp"
+#include "redis_cluster.hpp"
+#include "respcache/net/cluster/hash_slot.hpp"
+#include "respcache/net/cluster_client.hpp"
+#include "respcache/net/connection_string.hpp"
+
+namespace {
+
+using namespace std::chrono_literals;
+using respcache::net::cluster_client;
+using respcache::net::endpoint;
+using respcache::net::parse_connection_string;
+using respcache::net::cluster::hash_slot;
+using respcache::testing::cluster_load;
+using respcache::testing::redis_cluster;
+
+// Writes `key` until one succeeds; how long that took, or nothing within
+// `limit` (a liveness bound, not a speed claim).
+std::optional<std::chrono::milliseconds> first_success(cluster_client& client,
+                                                       const std::string& key,
+                                                       std::chrono::seconds limit) {
+    const auto start = std::chrono::steady_clock::now();
+    while (std::chrono::steady_clock::now() - start < limit) {
+        if (client.call("SET", key, "after").has_value())
+            return std::chrono::duration_cast<std::chrono::milliseconds>(
+                std::chrono::steady_clock::now() - start);
+        std::this_thread::sleep_for(20ms);
+    }
+    return std::nullopt;
+}
+
+// kill -9 of a primary under load: its replica is promoted and the client
+// follows it; the old primary comes back as a replica.
+TEST(ClusterFailover, ClientFollowsThePromotedReplicaAfterKillNine) {
+    redis_cluster cluster;
+    auto options = parse_connection_string(cluster.seeds() + ",syncTimeout=1000");
+    ASSERT_TRUE(options.has_value());
+    auto connected = cluster_client::connect(*options);
+    ASSERT_TRUE(connected.has_value()) << connected.error_value().message;
+    auto client = *connected;
+
+    const std::string probe = "failover:probe";
+    const std::uint16_t victim = cluster.owner_of_slot(hash_slot(probe));
+    std::uint16_t replica = 0;
+    std::string victim_id;
+    for (const auto& n : cluster.nodes())
+        if (n.port == victim) victim_id = n.id;
+    for (const auto& n : cluster.nodes())
+        if (!n.primary && n.primary_id == victim_id) replica = n.port;
+    ASSERT_NE(replica, 0);
+    ASSERT_TRUE(client->call("SET", probe, "before").has_value());
+
+    cluster_load load(client, 8, 50);
+    std::this_thread::sleep_for(200ms);
+    cluster.node(cluster.index_of_port(victim)).kill();
+    const auto followed = first_success(*client, probe, 30s);
+    ASSERT_TRUE(followed) << "the client never reached the promoted replica";
+    EXPECT_EQ(client->node_for_key(probe), endpoint::tcp("127.0.0.1", replica));
+    std::this_thread::sleep_for(300ms);
+    load.stop();
+
+    auto& t = load.counts();
+    // Replication is asynchronous: a write acknowledged just before the kill
+    // may be missing on the promoted replica (stale), but no read ever shows
+    // a value this thread did not write to that key.
+    EXPECT_EQ(t.wrong_values.load(), 0u);
+    EXPECT_EQ(t.unexpected_errors.load(), 0u) << t.first_unexpected;
+    EXPECT_GT(t.writes.load(), t.failed_writes.load());
+    std::printf(
+        "failover: followed after %lld ms; %llu writes (%llu failed), %llu reads (%llu "
+        "failed, %llu stale)\n",
+        static_cast<long long>(followed->count()), static_cast<unsigned long long>(t.writes.load()),
+        static_cast<unsigned long long>(t.failed_writes.load()),
+        static_cast<unsigned long long>(t.reads.load()),
+        static_cast<unsigned long long>(t.failed_reads.load()),
+        static_cast<unsigned long long>(t.stale_values.load()));
+
+    // The old primary returns, as a replica of the promoted one.
+    cluster.node(cluster.index_of_port(victim)).restart();
+    ASSERT_TRUE(cluster.wait_until_ok());
+    bool is_replica = false;
+    for (int i = 0; i < 100 && !is_replica; ++i) {
+        for (const auto& n : cluster.nodes())
+            if (n.port == victim && !n.primary && !n.failed) is_replica = true;
+        if (!is_replica) std::this_thread::sleep_for(50ms);
+    }
+    EXPECT_TRUE(is_replica);
+    auto got = client->call("GET", probe);
+    ASSERT_TRUE(got.has_value()) << got.error_value().message;
+    EXPECT_EQ(got->view().string(), "after");
+}
+
+// CLUSTER FAILOVER on a replica: a planned switch, no write lost.
+TEST(ClusterFailover, ClientFollowsAManualFailover) {
+    redis_cluster cluster;
+    auto options = parse_connection_string(cluster.seeds() + ",syncTimeout=2000");
+    ASSERT_TRUE(options.has_value());
+    auto connected = cluster_client::connect(*options);
+    ASSERT_TRUE(connected.has_value()) << connected.error_value().message;
+    auto client = *connected;
+
+    const std::string probe = "manual:probe";
+    const std::uint16_t primary = cluster.owner_of_slot(hash_slot(probe));
+    std::string primary_id;
+    std::uint16_t replica = 0;
+    for (const auto& n : cluster.nodes())
+        if (n.port == primary) primary_id = n.id;
+    for (const auto& n : cluster.nodes())
+        if (!n.primary && n.primary_id == primary_id) replica = n.port;
+    ASSERT_NE(replica, 0);
+
+    cluster_load load(client, 8, 50);
+    std::this_thread::sleep_for(200ms);
+    ASSERT_EQ(cluster.command(cluster.index_of_port(replica), {"CLUSTER", "FAILOVER"}), "+OK\r\n");
+    ASSERT_TRUE(cluster.wait_until_primary(replica, 20s));
+    const auto followed = first_success(*client, probe, 30s);
+    ASSERT_TRUE(followed);
+    std::this_thread::sleep_for(300ms);
+    load.stop();
+    EXPECT_EQ(client->node_for_key(probe), endpoint::tcp("127.0.0.1", replica));
+    auto& t = load.counts();
+    EXPECT_EQ(t.wrong_values.load(), 0u);
+    EXPECT_EQ(t.stale_values.load(), 0u);
+    EXPECT_EQ(t.unexpected_errors.load(), 0u) << t.first_unexpected;
+}
+
+}  // namespace
