@@ -232,16 +232,16 @@ TEST_F(DotnetRedisCache, DotnetReadsRefreshesAndRemovesWhatRespcacheWrote) {
 
 TEST_F(DotnetRedisCache, SubSecondTtlsWrittenByRespcacheHoldForDotnet) {
     auto ours = cache();
-    ASSERT_TRUE(ours.set("brief", binary_value, entry_options::sliding(900ms)));
-    ASSERT_TRUE(ours.set("short", binary_value, entry_options::expires_in(400ms)));
-    EXPECT_EQ(dotnet("get brief"), "hit " + wire(binary_value));
+    ASSERT_TRUE(ours.set("short", binary_value, entry_options::expires_in(900ms)));
     EXPECT_EQ(dotnet("get short"), "hit " + wire(binary_value));
+    ASSERT_TRUE(ours.set("brief", binary_value, entry_options::sliding(900ms)));
+    EXPECT_EQ(dotnet("get brief"), "hit " + wire(binary_value));
     // .NET's re-arm of a sub-second window is PEXPIRE with the milliseconds.
     const auto ttl = pttl_after(
         "brief", [&] { ASSERT_EQ(dotnet("refresh brief"), "ok"); }, *server_);
     EXPECT_GT(ttl, 0);
     EXPECT_LE(ttl, 900);
-    std::this_thread::sleep_for(500ms);
+    std::this_thread::sleep_for(1000ms);
     EXPECT_EQ(dotnet("get short"), "miss");
 }
 
@@ -272,8 +272,8 @@ TEST_F(DotnetRedisCache, AnEntryExpiredForOneSideIsAMissForTheOther) {
     // Absolute and sliding expiry just elapsed, each side writing for the other.
     ASSERT_EQ(dotnet("set theirs-absolute " + wire(binary_value) + " rel=1000"), "ok");
     ASSERT_EQ(dotnet("set theirs-sliding " + wire(binary_value) + " sld=1000"), "ok");
-    ASSERT_TRUE(ours.set("ours-absolute", binary_value, entry_options::expires_in(700ms)));
-    ASSERT_TRUE(ours.set("ours-sliding", binary_value, entry_options::sliding(700ms)));
+    ASSERT_TRUE(ours.set("ours-absolute", binary_value, entry_options::expires_in(900ms)));
+    ASSERT_TRUE(ours.set("ours-sliding", binary_value, entry_options::sliding(900ms)));
     EXPECT_EQ(dotnet("get ours-absolute"), "hit " + wire(binary_value));
     EXPECT_TRUE(ours.get("theirs-absolute")->has_value());
     std::this_thread::sleep_for(1100ms);
