@@ -20,6 +20,18 @@ if ((${#missing[@]})); then
     DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends \
         "${missing[@]}" >/dev/null
 fi
+# Garnet, a third server the integration tests run against, is a .NET tool:
+# installed where the test harness looks for it. Without the .NET SDK the
+# Garnet runs and the .NET interop suite are skipped.
+if command -v dotnet >/dev/null; then
+    garnet_tools="$HOME/.cache/respcache/dotnet-tools"
+    if [[ ! -x "$garnet_tools/garnet-server" ]]; then
+        echo "setup: installing garnet-server 2.2.8 (a .NET tool) into $garnet_tools"
+        dotnet tool install garnet-server --version 2.2.8 --tool-path "$garnet_tools" >/dev/null
+    fi
+else
+    echo "setup: dotnet not found: the Garnet and .NET interop tests will be skipped"
+fi
 # The Debian package starts a system-wide server on 6379; the tests start their
 # own on free ports and do not need it.
 echo "setup: all packages present"

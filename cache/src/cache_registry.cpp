@@ -4,6 +4,7 @@
 #include <mutex>
 #include <utility>
 
+#include "aspire_settings.hpp"
 #include "respcache/cache/redis_cache.hpp"
 #include "respcache/net/connection_string.hpp"
 #include "respcache/net/multiplexer.hpp"
@@ -69,11 +70,15 @@ struct cache_registry::impl {
         r.keyed = keyed;
         redis_cache_settings& s = r.settings.emplace();
         const auto& lookup = options.environment ? options.environment : process_environment;
-        if (auto from_environment = lookup(variable)) s.connection_string = *from_environment;
+        if (auto read = detail::read_aspire_settings(name, lookup, s); !read)
+            return config_error(name, read.error_value().message);
         if (configure_settings) configure_settings(s);
         if (s.connection_string.empty())
             return config_error(name, "no connection string: set the environment variable " +
-                                          variable + " or settings.connection_string in code");
+                                          variable + " (or Aspire__StackExchange__Redis__" +
+                                          std::string(name) +
+                                          "__ConnectionString) or settings.connection_string "
+                                          "in code");
         auto parsed = net::parse_connection_string(s.connection_string);
         if (!parsed) return config_error(name, parsed.error_value().message);
         r.connection = std::move(*parsed);

@@ -1,5 +1,6 @@
 #include "respcache/cache/redis_cache.hpp"
 
+#include <algorithm>
 #include <cassert>
 #include <charconv>
 
@@ -91,6 +92,16 @@ bool is_noscript(const error& e) {
     return e.kind == error_kind::server_reply && e.message.starts_with("NOSCRIPT");
 }
 
+// The server runs no scripts at all: Garnet without --lua ("ERR This
+// instance has Lua scripting support disabled"), or a Redis with EVALSHA and
+// EVAL renamed away ("ERR unknown command").
+bool is_scripting_unavailable(const error& e) {
+    return e.kind == error_kind::server_reply &&
+           (e.message.find("scripting support disabled") != std::string::npos ||
+            e.message.find("scripting is disabled") != std::string::npos ||
+            e.message.find("unknown command") != std::string::npos);
+}
+
 // Lua's false becomes a null reply; a RESP3 boolean false is accepted too.
 bool is_nil(const resp::reply& r) {
     return r.is_null() || (r.kind() == resp::type::boolean && !r.boolean());
@@ -134,6 +145,31 @@ std::optional<std::int64_t> parse_ticks(const std::optional<std::string>& field)
     if (ec != std::errc() || end != field->data() + field->size() || value == -1)
         return std::nullopt;
     return value;
+}
+
+// What the read script decides, for servers without scripting: the TTL a
+// read re-arms, min(absexp - now, sldexp) in whole milliseconds, from the
+// HMGET reply `fields` (absexp, sldexp, ...). nullopt: not a sliding entry,
+// leave the key alone; zero or less: the entry has expired, delete it.
+std::optional<std::int64_t> rearm_ttl_ms(const resp::reply& fields, std::int64_t now_ticks) {
+    if (fields.kind() != resp::type::array || fields.size() < 2) return std::nullopt;
+    auto number = [](const resp::reply& r) -> std::optional<std::int64_t> {
+        if (is_nil(r)) return std::nullopt;
+        const std::string_view text = r.string();
+        std::int64_t value = 0;
+        const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+        if (ec != std::errc() || end != text.data() + text.size() || value == -1)
+            return std::nullopt;
+        return value;
+    };
+    const auto sliding = number(fields[1]);
+    if (!sliding) return std::nullopt;
+    std::int64_t ttl = *sliding / 10'000;
+    if (const auto absolute = number(fields[0])) {
+        const std::int64_t left = *absolute - now_ticks;
+        ttl = std::min(ttl, left >= 0 ? left / 10'000 : -1);
+    }
+    return ttl;
 }
 
 std::optional<std::string> text_of(const resp::reply& r) {
@@ -198,6 +234,106 @@ struct redis_cache_state {
         }
         hits.fetch_add(1, std::memory_order_relaxed);
         return std::optional<std::string>(std::string(r[2].string()));
+    }
+
+    // Set once the server has said it runs no scripts: from then on this
+    // cache uses the two-command forms below, as .NET does.
+    std::atomic<bool> without_scripts{false};
+
+    // True when `e` means the server runs no scripts, which it remembers.
+    bool gave_up_scripting(const error& e) {
+        if (!is_scripting_unavailable(e)) return false;
+        without_scripts.store(true, std::memory_order_relaxed);
+        return true;
+    }
+
+    // get and refresh without a script: HMGET, then PEXPIRE (or DEL once
+    // expired) for a sliding entry: two round trips, the TTL the script
+    // would set. The reply is the HMGET fields, or null when deleted.
+    result<resp::owned_reply> read_in_two_commands(net::multiplexer& connection,
+                                                   std::string_view cache_operation,
+                                                   const std::string& key, bool with_data) {
+        auto start = steady::now();
+        auto fields = with_data
+                          ? connection.call(read_call(), "HMGET", key, "absexp", "sldexp", "data")
+                          : connection.call(read_call(), "HMGET", key, "absexp", "sldexp");
+        record(cache_operation, "HMGET", start, fields ? nullptr : &fields.error_value());
+        if (!fields) return fields;
+        const auto ttl = rearm_ttl_ms(fields->view(), to_dotnet_ticks(clock::now()));
+        if (!ttl) return fields;
+        start = steady::now();
+        auto rearmed = *ttl > 0 ? connection.call(read_call(), "PEXPIRE", key, *ttl)
+                                : connection.call(read_call(), "DEL", key);
+        record(cache_operation, *ttl > 0 ? "PEXPIRE" : "DEL", start,
+               rearmed ? nullptr : &rearmed.error_value());
+        if (!rearmed) return rearmed.error_value();
+        if (*ttl <= 0) return resp::owned_reply();
+        return fields;
+    }
+
+    // read_in_two_commands without blocking: the second command is sent
+    // from the first one's completion, and `done` runs after it.
+    static void async_read_in_two_commands(const std::shared_ptr<redis_cache_state>& self,
+                                           net::multiplexer& connection,
+                                           std::string_view cache_operation, std::string key,
+                                           bool with_data,
+                                           std::function<void(result<resp::reply>)> done) {
+        const auto start = steady::now();
+        auto after_fields = [self, connection = &connection, cache_operation, key, done,
+                             start](result<resp::reply> r) {
+            auto fields = self->finish(cache_operation, "HMGET", start, std::move(r));
+            if (!fields) return done(std::move(fields));
+            const auto ttl = rearm_ttl_ms(*fields, to_dotnet_ticks(clock::now()));
+            if (!ttl) return done(std::move(fields));
+            auto kept = std::make_shared<resp::owned_reply>(fields->to_owned());
+            const auto again = steady::now();
+            const char* command = *ttl > 0 ? "PEXPIRE" : "DEL";
+            auto after_rearm = [self, cache_operation, done, again, kept, command,
+                                expired = *ttl <= 0](result<resp::reply> rearmed) {
+                auto outcome = self->finish(cache_operation, command, again, std::move(rearmed));
+                if (!outcome) return done(std::move(outcome));
+                done(expired ? resp::owned_reply().view() : kept->view());
+            };
+            if (*ttl > 0)
+                connection->async_call(read_call(), std::move(after_rearm), "PEXPIRE", key, *ttl);
+            else
+                connection->async_call(read_call(), std::move(after_rearm), "DEL", key);
+        };
+        if (with_data)
+            connection.async_call(read_call(), std::move(after_fields), "HMGET", key, "absexp",
+                                  "sldexp", "data");
+        else
+            connection.async_call(read_call(), std::move(after_fields), "HMGET", key, "absexp",
+                                  "sldexp");
+    }
+
+    // set without a script and without blocking: HSET and PEXPIRE (or PERSIST)
+    // sent back to back, as .NET does; `done` runs after the second, with the
+    // first error of the two. Not atomic: a blocking set uses MULTI/EXEC.
+    static void async_set_in_two_commands(const std::shared_ptr<redis_cache_state>& self,
+                                          net::multiplexer& connection, const std::string& full,
+                                          const std::string& absexp, const std::string& sldexp,
+                                          std::string_view value, const std::string& ttl_ms,
+                                          distributed_cache::done_handler done) {
+        auto first_error = std::make_shared<std::optional<error>>();
+        const auto start = steady::now();
+        connection.async_call(
+            [state = self, first_error, start](result<resp::reply> r) {
+                auto outcome = state->finish("set", "HSET", start, std::move(r));
+                if (!outcome) *first_error = outcome.error_value();
+            },
+            "HSET", full, "absexp", absexp, "sldexp", sldexp, "data", value);
+        auto second = [state = self, first_error, start, done = std::move(done),
+                       command = ttl_ms == "-1" ? "PERSIST" : "PEXPIRE"](result<resp::reply> r) {
+            auto outcome = state->finish("set", command, start, std::move(r));
+            if (*first_error) return done(**first_error);
+            if (!outcome) return done(outcome.error_value());
+            done({});
+        };
+        if (ttl_ms == "-1")
+            connection.async_call(std::move(second), "PERSIST", full);
+        else
+            connection.async_call(std::move(second), "PEXPIRE", full, ttl_ms);
     }
 
     // EVALSHA; EVAL when the server no longer has the script (restarted, or
@@ -291,15 +427,25 @@ const std::string& redis_cache::instance_name() const noexcept {
 }
 
 distributed_cache::get_result redis_cache::do_get(std::string_view key) {
-    auto r = state_->eval(*connection_, read_script(), "get", read_call(), state_->key(key),
-                          now_in_ticks(), "1");
+    result<resp::owned_reply> r = error{error_kind::closed, ""};
+    if (!state_->without_scripts.load(std::memory_order_relaxed))
+        r = state_->eval(*connection_, read_script(), "get", read_call(), state_->key(key),
+                         now_in_ticks(), "1");
+    if (!r && (state_->without_scripts.load(std::memory_order_relaxed) ||
+               state_->gave_up_scripting(r.error_value())))
+        r = state_->read_in_two_commands(*connection_, "get", state_->key(key), true);
     if (!r) return r.error_value();
     return state_->read_value(r->view());
 }
 
 result<void> redis_cache::do_refresh(std::string_view key) {
-    auto r = state_->eval(*connection_, read_script(), "refresh", read_call(), state_->key(key),
-                          now_in_ticks(), "0");
+    result<resp::owned_reply> r = error{error_kind::closed, ""};
+    if (!state_->without_scripts.load(std::memory_order_relaxed))
+        r = state_->eval(*connection_, read_script(), "refresh", read_call(), state_->key(key),
+                         now_in_ticks(), "0");
+    if (!r && (state_->without_scripts.load(std::memory_order_relaxed) ||
+               state_->gave_up_scripting(r.error_value())))
+        r = state_->read_in_two_commands(*connection_, "refresh", state_->key(key), false);
     if (!r) return r.error_value();
     return {};
 }
@@ -310,8 +456,24 @@ result<void> redis_cache::do_set(std::string_view key, std::string_view value,
     auto resolved = resolve(options, now);
     if (!resolved) return resolved.error_value();
     const set_arguments a(*resolved, now);
-    auto r = state_->eval(*connection_, set_script(), "set", {}, state_->key(key), a.absexp,
-                          a.sldexp, value, a.ttl_ms);
+    const std::string full = state_->key(key);
+    result<resp::owned_reply> r = error{error_kind::closed, ""};
+    if (!state_->without_scripts.load(std::memory_order_relaxed))
+        r = state_->eval(*connection_, set_script(), "set", {}, full, a.absexp, a.sldexp, value,
+                         a.ttl_ms);
+    if (!r && (state_->without_scripts.load(std::memory_order_relaxed) ||
+               state_->gave_up_scripting(r.error_value()))) {
+        // Without scripts, MULTI/EXEC keeps the hash and its TTL atomic.
+        net::transaction tx;
+        tx.add("HSET", full, "absexp", a.absexp, "sldexp", a.sldexp, "data", value);
+        if (a.ttl_ms == "-1")
+            tx.add("PERSIST", full);
+        else
+            tx.add("PEXPIRE", full, a.ttl_ms);
+        const auto start = steady::now();
+        r = connection_->execute(tx);
+        state_->record("set", "EXEC", start, r ? nullptr : &r.error_value());
+    }
     if (!r) return r.error_value();
     return {};
 }
@@ -325,27 +487,43 @@ result<void> redis_cache::do_remove(std::string_view key) {
 }
 
 void redis_cache::do_async_get(std::string_view key, get_handler done) {
-    detail::redis_cache_state::eval_async(
-        state_, *connection_, read_script(), "get", read_call(),
-        [state = state_, done = std::move(done)](result<resp::reply> r) {
-            if (!r)
-                done(r.error_value());
-            else
-                done(state->read_value(*r));
-        },
-        state_->key(key), now_in_ticks(), std::string("1"));
+    auto finish = [state = state_, done = std::move(done)](result<resp::reply> r) {
+        if (!r)
+            done(r.error_value());
+        else
+            done(state->read_value(*r));
+    };
+    async_read(key, true, "get", std::move(finish));
 }
 
 void redis_cache::do_async_refresh(std::string_view key, done_handler done) {
-    detail::redis_cache_state::eval_async(
-        state_, *connection_, read_script(), "refresh", read_call(),
-        [done = std::move(done)](result<resp::reply> r) {
-            if (!r)
-                done(r.error_value());
-            else
-                done({});
-        },
-        state_->key(key), now_in_ticks(), std::string("0"));
+    auto finish = [done = std::move(done)](result<resp::reply> r) {
+        if (!r)
+            done(r.error_value());
+        else
+            done({});
+    };
+    async_read(key, false, "refresh", std::move(finish));
+}
+
+void redis_cache::async_read(std::string_view key, bool with_data, std::string_view operation,
+                             std::function<void(result<resp::reply>)> done) {
+    if (state_->without_scripts.load(std::memory_order_relaxed)) {
+        detail::redis_cache_state::async_read_in_two_commands(
+            state_, *connection_, operation, state_->key(key), with_data, std::move(done));
+        return;
+    }
+    // The script first; on a server without scripts, the two commands.
+    auto or_two_commands = [state = state_, connection = connection_.get(), operation,
+                            full = state_->key(key), with_data,
+                            done = std::move(done)](result<resp::reply> r) {
+        if (r || !state->gave_up_scripting(r.error_value())) return done(std::move(r));
+        detail::redis_cache_state::async_read_in_two_commands(state, *connection, operation, full,
+                                                              with_data, done);
+    };
+    detail::redis_cache_state::eval_async(state_, *connection_, read_script(), operation,
+                                          read_call(), std::move(or_two_commands), state_->key(key),
+                                          now_in_ticks(), std::string(with_data ? "1" : "0"));
 }
 
 void redis_cache::do_async_set(std::string_view key, std::string_view value,
@@ -357,16 +535,23 @@ void redis_cache::do_async_set(std::string_view key, std::string_view value,
         return;
     }
     set_arguments a(*resolved, now);
-    detail::redis_cache_state::eval_async(
-        state_, *connection_, set_script(), "set", {},
-        [done = std::move(done)](result<resp::reply> r) {
-            if (!r)
-                done(r.error_value());
-            else
-                done({});
-        },
-        state_->key(key), std::move(a.absexp), std::move(a.sldexp), std::string(value),
-        std::move(a.ttl_ms));
+    if (state_->without_scripts.load(std::memory_order_relaxed)) {
+        detail::redis_cache_state::async_set_in_two_commands(state_, *connection_, state_->key(key),
+                                                             a.absexp, a.sldexp, value, a.ttl_ms,
+                                                             std::move(done));
+        return;
+    }
+    auto or_two_commands = [state = state_, connection = connection_.get(), full = state_->key(key),
+                            a, value = std::string(value),
+                            done = std::move(done)](result<resp::reply> r) {
+        if (r) return done({});
+        if (!state->gave_up_scripting(r.error_value())) return done(r.error_value());
+        detail::redis_cache_state::async_set_in_two_commands(state, *connection, full, a.absexp,
+                                                             a.sldexp, value, a.ttl_ms, done);
+    };
+    detail::redis_cache_state::eval_async(state_, *connection_, set_script(), "set", {},
+                                          std::move(or_two_commands), state_->key(key), a.absexp,
+                                          a.sldexp, std::string(value), a.ttl_ms);
 }
 
 void redis_cache::do_async_remove(std::string_view key, done_handler done) {

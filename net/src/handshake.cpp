@@ -134,6 +134,10 @@ result<void> handshake::on_reply(const resp::reply& reply) {
             }
             break;
         case step::setup:
+            // Garnet answers HELLO without AUTH even when it requires a
+            // password; the first command after it is where it says so.
+            if (reply.is_error() && starts_with(reply.string(), "NOAUTH"))
+                return auth_error(reply.string());
             if (index == 0 && setup_has_select_ && reply.is_error()) {
                 return error{error_kind::config, "SELECT " + std::to_string(options_.database) +
                                                      " failed: " + std::string(reply.string())};

@@ -23,7 +23,8 @@ struct counting_observer : command_observer {
 registry_options with_connection_string(const std::string& connection_string,
                                         std::shared_ptr<command_observer> observer = nullptr) {
     registry_options o;
-    o.environment = [connection_string](const std::string&) -> std::optional<std::string> {
+    o.environment = [connection_string](const std::string& variable) -> std::optional<std::string> {
+        if (!variable.starts_with("ConnectionStrings__")) return std::nullopt;
         return connection_string;
     };
     o.observer = std::move(observer);

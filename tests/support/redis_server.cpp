@@ -1,6 +1,7 @@
 #include "redis_server.hpp"
 
 #include "loopback.hpp"
+#include "test_server_kind.hpp"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -88,14 +89,27 @@ bool redis_server::start() {
     }
     args.insert(args.end(), settings_.extra.begin(), settings_.extra.end());
 
+    if (testing_against_garnet()) {
+        args = garnet_command_line({port_, directory_, settings_.password, settings_.acl_user,
+                                    settings_.acl_password, unix_path_, settings_.extra});
+    }
     const char* binary = std::getenv("REDIS_SERVER");
-    const std::string program = binary ? binary : "redis-server";
+    const std::string program = testing_against_garnet() ? args.front()
+                                : binary                 ? binary
+                                                         : "redis-server";
     std::vector<char*> argv;
     for (auto& a : args) argv.push_back(a.data());
     argv.push_back(nullptr);
 
     pid_ = ::fork();
     if (pid_ == 0) {
+        if (testing_against_garnet()) {
+            // Garnet logs to standard output; keep it beside the data, as redis.log.
+            const std::string log = directory_ + "/redis.log";
+            if (std::freopen(log.c_str(), "a", stdout)) ::dup2(::fileno(stdout), STDERR_FILENO);
+            // A Garnet built for an older .NET runs on the machine's newer one.
+            ::setenv("DOTNET_ROLL_FORWARD", "Major", 0);
+        }
         ::execvp(program.c_str(), argv.data());
         std::perror("execvp redis-server");
         ::_exit(127);
@@ -106,11 +120,16 @@ bool redis_server::start() {
 bool redis_server::wait_until_ready() {
     // Another test may have taken the same free port a moment earlier: only
     // our own process counts as ready, recognised by its process id.
-    const std::string expected = "process_id:" + std::to_string(pid_);
+    // Garnet's INFO names no process id: there, an answer naming Garnet while
+    // our process is still alive (it exits when its port is taken) counts.
+    const std::string expected =
+        testing_against_garnet() ? "server_name:garnet" : "process_id:" + std::to_string(pid_);
     std::string request;
     if (!settings_.password.empty()) request += encode({"AUTH", settings_.password});
     request += encode({"INFO", "server"});
-    const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    // Garnet is a .NET program: its start-up takes seconds on a loaded machine.
+    const auto patience = std::chrono::seconds(testing_against_garnet() ? 30 : 10);
+    const auto give_up = std::chrono::steady_clock::now() + patience;
     while (std::chrono::steady_clock::now() < give_up) {
         int status = 0;
         if (::waitpid(pid_, &status, WNOHANG) == pid_) {
@@ -130,11 +149,13 @@ bool redis_server::wait_until_ready() {
                 }
             }
             ::close(fd);
-            if (reply.find(expected) != std::string::npos) return true;
+            if (reply.find(expected) != std::string::npos)
+                return !testing_against_garnet() || ::waitpid(pid_, &status, WNOHANG) == 0;
         }
         std::this_thread::sleep_for(std::chrono::milliseconds(10));
     }
-    throw std::runtime_error("redis-server did not answer within 10 s; see " + directory_ +
+    throw std::runtime_error("the server did not answer within " +
+                             std::to_string(patience.count()) + " s; see " + directory_ +
                              "/redis.log");
 }
 

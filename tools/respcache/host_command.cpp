@@ -21,6 +21,7 @@
 #include "host_certificates.hpp"
 #include "host_secrets.hpp"
 #include "host_cluster.hpp"
+#include "garnet_server.hpp"
 #include "respcache/net/connection.hpp"
 #include "respcache/net/connection_string.hpp"
 #include "respcache/net/tls_layer.hpp"
@@ -34,7 +35,7 @@ using namespace std::chrono_literals;
 
 constexpr std::string_view host_usage =
     "usage: respcache host [options] [-- COMMAND ARG...]\n"
-    "  --server BINARY         redis-server (default) or valkey-server\n"
+    "  --server BINARY         redis-server (default), valkey-server or garnet-server\n"
     "  --port N                listen on 127.0.0.1:N (default: a free port)\n"
     "  --password P            require this password (default: a generated one)\n"
     "  --no-password           require none\n"
@@ -192,6 +193,9 @@ class server_process {
             args.insert(args.end(), {"--tls-port", std::to_string(port), "--tls-cert-file",
                                      tls->certificate, "--tls-key-file", tls->key,
                                      "--tls-ca-cert-file", tls->ca, "--tls-auth-clients", "no"});
+        // Garnet has options of its own (and takes the password on its command line).
+        const bool garnet = is_garnet(binary);
+        if (garnet) args = garnet_arguments(binary, port, dir, password);
         std::vector<char*> argv;
         for (auto& a : args) argv.push_back(a.data());
         argv.push_back(nullptr);
@@ -212,6 +216,8 @@ class server_process {
             // it ("Reading config from stdin") must not mix with COMMAND's.
             const int null = ::open("/dev/null", O_WRONLY | O_CLOEXEC);
             if (null >= 0) ::dup2(null, 1);
+            if (garnet && std::freopen(log_.c_str(), "a", stdout))  // Garnet logs there
+                ::dup2(::fileno(stdout), STDERR_FILENO);
             ::execv(binary.c_str(), argv.data());
             ::_exit(127);
         }
@@ -338,7 +344,14 @@ int run_host(std::span<const std::string_view> args) {
         std::fprintf(stderr, "respcache host: %s\n\n%s", problem->c_str(), host_usage.data());
         return exit_usage;
     }
-    const auto binary = find_in_path(o.server);
+    if (is_garnet(o.server) && !o.data.empty())
+        return host_error("--data keeps redis-server and valkey-server snapshots; not Garnet's");
+    auto binary = find_in_path(o.server);
+    if (!binary && o.server == "garnet-server") binary = installed_garnet();
+    if (!binary && is_garnet(o.server))
+        return host_error(o.server +
+                          " not found; install it (scripts/setup.sh, or: dotnet tool install "
+                          "garnet-server --tool-path ~/.cache/respcache/dotnet-tools)");
     if (!binary) {
         const std::string package =
             o.server.find("valkey") != std::string::npos ? "valkey-server" : "redis-server";

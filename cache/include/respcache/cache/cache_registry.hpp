@@ -41,11 +41,13 @@ struct named_health_report {
 // Caches by name, configured the way the Aspire integration configures them
 // (AddRedisDistributedCache("cache"), AddKeyedRedisDistributedCache("chat")).
 //
-// A Redis cache's connection string is, in order of precedence: what its
-// settings callback leaves in settings.connection_string; the environment
-// variable ConnectionStrings__<name> (which the callback finds already
-// there). Registration checks it and runs both callbacks; the connection is
-// made when the cache is first asked for, and caches whose connection
+// A Redis cache's settings come, later winning, from the environment
+// variables Aspire delivers: the general section
+// Aspire__StackExchange__Redis__{ConnectionString,DisableHealthChecks,
+// DisableTracing}, the cache's own section Aspire__StackExchange__Redis__
+// <name>__{...}, and ConnectionStrings__<name> for the connection string;
+// then the settings callback, which finds them already there. Registration checks it and runs both
+// callbacks; the connection is made when the cache is first asked for, and caches whose connection
 // options come out equal share one multiplexer. Thread-safe.
 class cache_registry {
   public:

@@ -37,7 +37,7 @@ struct stored_entry {
     std::optional<ticks> sliding_expiration() const;
 };
 
-// The cache on a Redis server (or any RESP server with Lua scripting), in
+// The cache on a Redis server (or any RESP server), in
 // the storage format of .NET's RedisCache: one hash per entry with the
 // fields absexp, sldexp and data, under instance_name + key, in the
 // connection's default database. A .NET service and this cache share entries.
@@ -47,6 +47,10 @@ struct stored_entry {
 // or PERSIST when the entry never expires), TTLs keep their milliseconds,
 // and get and refresh read the hash and re-arm a sliding entry in one round
 // trip (one script computing the TTL exactly as .NET's second command would).
+// On a server that runs no scripts (Garnet without --lua, EVALSHA renamed
+// away) the first refusal switches this cache to .NET's two-command forms:
+// HMGET then PEXPIRE for get and refresh, MULTI/EXEC for set (HSET and
+// PEXPIRE back to back for async_set), with the same stored format and TTLs.
 class redis_cache final : public distributed_cache {
   public:
     // Opens a multiplexer of its own.
@@ -77,6 +81,8 @@ class redis_cache final : public distributed_cache {
                       done_handler done) override;
     void do_async_refresh(std::string_view key, done_handler done) override;
     void do_async_remove(std::string_view key, done_handler done) override;
+    void async_read(std::string_view key, bool with_data, std::string_view operation,
+                    std::function<void(result<resp::reply>)> done);
 
     std::shared_ptr<net::multiplexer> connection_;
     std::shared_ptr<detail::redis_cache_state> state_;  // shared with asynchronous completions
