@@ -65,6 +65,10 @@ class parser {
     // Forgets any reply in progress and any error; keeps the limits.
     void reset() noexcept;
 
+    // Accounts for `bytes` of whole replies the caller parsed by itself while
+    // the parser was idle (resp::reader's fast path), so offsets stay right.
+    void skip_whole_replies(std::size_t bytes) noexcept { offset_ += bytes; }
+
   private:
     enum class state : std::uint8_t { value, bulk_body, chunk_header, failed };
     enum class bulk_kind : std::uint8_t { blob, blob_error, verbatim, chunk };
@@ -110,6 +114,7 @@ class parser {
     std::uint64_t bulk_remaining_ = 0;
     std::uint64_t streamed_total_ = 0;
     std::uint64_t offset_ = 0;
+    std::uint64_t reply_values_ = 0;     // values of the reply in progress, for max_nodes
     const char* input_begin_ = nullptr;  // for error offsets during one call
     parse_error error_;
 };
@@ -183,6 +188,7 @@ inline void parser::reset() noexcept {
     bulk_remaining_ = 0;
     streamed_total_ = 0;
     offset_ = 0;
+    reply_values_ = 0;
     error_ = {};
 }
 
@@ -330,6 +336,11 @@ parse_step parser::parse(std::string_view input, Visitor& visitor) {
                     fail(parse_errc::too_many_elements, p);
                     return stop(parse_status::failed);
                 }
+                // Counted when it starts; uncounted below if its line is not all here yet.
+                if (type_byte != '.' && ++reply_values_ > limits_.max_nodes) {
+                    fail(parse_errc::too_many_nodes, p);
+                    return stop(parse_status::failed);
+                }
                 // Fast path: a whole, well-formed integer, blob or aggregate
                 // header with at most 18 digits. Anything else falls through
                 // to the general path, which treats these inputs the same way.
@@ -392,7 +403,10 @@ parse_step parser::parse(std::string_view input, Visitor& visitor) {
                 }
                 line ln;
                 const line_status ls = read_line(p, end, ln);
-                if (ls == line_status::need_more) return stop(parse_status::need_more);
+                if (ls == line_status::need_more) {
+                    if (type_byte != '.') --reply_values_;
+                    return stop(parse_status::need_more);
+                }
                 if (ls == line_status::failed) return stop(parse_status::failed);
                 const flow f = on_value_line(static_cast<char>(type_byte), ln, visitor);
                 if (f == flow::failed) return stop(parse_status::failed);
@@ -622,6 +636,7 @@ parser::flow parser::complete_value(Visitor& visitor) {
             return flow::next;
         }
     }
+    reply_values_ = 0;
     return flow::reply_done;
 }
 
