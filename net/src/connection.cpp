@@ -123,21 +123,7 @@ result<std::vector<resp::owned_reply>> connection::flush(clock::time_point deadl
     if (!written) return written.error_value();
     std::vector<resp::owned_reply> replies;
     replies.reserve(expected);
-    while (replies.size() < expected) {
-        // Every reply already buffered in one call, then wait for more bytes.
-        std::size_t unasked = 0;
-        auto taken = reader_.take_all([&](const resp::reply& reply) {
-            if (reply.kind() == resp::type::push && protocol_ == 3) {
-                if (push_handler_) push_handler_(reply);
-            } else if (replies.size() < expected) {
-                replies.push_back(reply.to_owned());
-            } else {
-                ++unasked;
-            }
-        });
-        if (!taken) return poison(taken.error_value());
-        if (unasked != 0) return poison(error{error_kind::protocol, "a reply nobody asked for"});
-        if (replies.size() == expected) break;
+    for (std::size_t i = 0; i < expected; ++i) {
         auto reply = read_reply(deadline);
         if (!reply) return reply.error_value();
         replies.push_back(reply->to_owned());

@@ -40,8 +40,8 @@ reply reply::attributes() const noexcept {
 owned_reply reply::to_owned() const {
     owned_reply copy;
     copy.state_->nodes.assign(storage_->nodes, storage_->nodes + storage_->node_count);
-    copy.state_->bytes.assign(storage_->bytes, storage_->byte_count);
-    copy.state_->side_bytes.assign(storage_->side_bytes, storage_->side_byte_count);
+    copy.state_->bytes.append(storage_->bytes, storage_->byte_count);
+    copy.state_->side_bytes.append(storage_->side_bytes, storage_->side_byte_count);
     copy.state_->point_storage();
     copy.root_ = index_;
     return copy;

@@ -1,10 +1,8 @@
 #pragma once
 
-#include <charconv>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
-#include <limits>
 #include <string_view>
 #include <vector>
 
@@ -148,35 +146,12 @@ inline constexpr bool is_type_byte(unsigned char c) noexcept {
     }
 }
 
-// The power of ten of the first significant digit of an unsigned decimal that
-// from_chars accepted (e.g. 2 for "123.4", -3 for "0.00123e0", 398 for
-// "1e398"): negative exactly when the magnitude is below 1.
-inline std::int64_t decimal_exponent(const char* p, const char* last) noexcept {
-    std::int64_t integer_digits = 0;  // significant ones: leading zeros skipped
-    std::int64_t fraction_zeros = 0;  // zeros after the point, before the first other digit
-    bool significant = false;
-    for (; p != last && *p >= '0' && *p <= '9'; ++p) {
-        significant = significant || *p != '0';
-        if (significant) ++integer_digits;
-    }
-    if (p != last && *p == '.') {
-        for (++p; p != last && *p >= '0' && *p <= '9'; ++p) {
-            significant = significant || *p != '0';
-            if (!significant) ++fraction_zeros;
-        }
-    }
-    std::int64_t exponent = 0;
-    if (p != last && (*p == 'e' || *p == 'E')) {
-        ++p;
-        const bool negative = p != last && *p == '-';
-        if (p != last && (*p == '-' || *p == '+')) ++p;
-        // Saturate: any exponent this large is out of every range already.
-        for (; p != last && *p >= '0' && *p <= '9'; ++p)
-            if (exponent < (std::int64_t{1} << 40)) exponent = exponent * 10 + (*p - '0');
-        if (negative) exponent = -exponent;
-    }
-    return (integer_digits > 0 ? integer_digits - 1 : -fraction_zeros - 1) + exponent;
-}
+// Reads a RESP3 double ("1.5", "-2e10", "inf", "nan") from the start of
+// [first, last), which the caller guarantees is followed by a byte that
+// cannot continue a number (the line's CR). Returns where the number ends:
+// `first` when none starts there. Out-of-range values become the nearest
+// representable one (infinity or zero), as RESP says. In decimal_double.cpp.
+const char* parse_decimal_double(const char* first, const char* last, double& out) noexcept;
 
 }  // namespace detail
 
@@ -279,20 +254,12 @@ inline bool parser::parse_length(std::string_view text, bool allow_null, bool al
 inline bool parser::parse_double(std::string_view text, double& out) {
     const char* first = text.data();
     const char* last = first + text.size();
-    // from_chars takes "-", but older servers and hand-written peers also send "+".
+    // "-" is the sign RESP3 shows, but older servers and hand-written peers also send "+".
     if (first != last && *first == '+' && last - first > 1 && first[1] != '-') ++first;
     if (first == last) return fail(parse_errc::invalid_double, text.data());
-    const auto [ptr, ec] = std::from_chars(first, last, out);
-    if (ptr == first) return fail(parse_errc::invalid_double, first);
-    if (ptr != last) return fail(parse_errc::invalid_double, ptr);
-    // Out of range: from_chars leaves `out` alone; RESP says the value is the
-    // nearest representable one, which is infinity or zero.
-    if (ec == std::errc::result_out_of_range) {
-        const bool negative = *first == '-';
-        const bool tiny = detail::decimal_exponent(negative ? first + 1 : first, last) < 0;
-        constexpr double inf = std::numeric_limits<double>::infinity();
-        out = tiny ? (negative ? -0.0 : 0.0) : (negative ? -inf : inf);
-    }
+    const char* const end = detail::parse_decimal_double(first, last, out);
+    if (end == first) return fail(parse_errc::invalid_double, first);
+    if (end != last) return fail(parse_errc::invalid_double, end);
     return true;
 }
 

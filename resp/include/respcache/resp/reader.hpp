@@ -129,7 +129,7 @@ class reader {
         detail::reply_node& add(type kind) {
             const auto index = static_cast<std::uint32_t>(used_);
             if (used_ == nodes_.size()) [[unlikely]]
-                grow();
+                grow_to(used_ + 1);
             detail::reply_node& n = nodes_[used_++];
             n = detail::reply_node();
             n.kind = kind;
@@ -152,7 +152,6 @@ class reader {
             n.size = s.size();
         }
 
-        [[gnu::noinline]] void grow() { nodes_.resize(nodes_.size() * 2 + 16); }
         [[gnu::noinline]] void grow_to(std::size_t count) {
             nodes_.resize(count > nodes_.size() * 2 + 16 ? count : nodes_.size() * 2 + 16);
         }

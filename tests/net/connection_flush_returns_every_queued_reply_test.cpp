@@ -1,5 +1,4 @@
-// connection::flush takes every reply already buffered in one reader call
-// (reader::take_all) and waits only for the ones still on the wire: a
+// connection::flush returns exactly the replies of what was queued: a
 // pipeline whose replies span many reads comes back complete and in order,
 // and a RESP3 push arriving among the replies goes to the push handler
 // without taking a reply's place.
