@@ -1,4 +1,4 @@
-// The parse hot path: respcache's reader (feed + next), its bare parser with a
+// The parse hot path: respcache's reader (feed + take_all, and feed + next), its bare parser with a
 // no-op visitor, and — when libhiredis-dev is installed — hiredis's
 // redisReader on byte-identical input with identical batching, in the same
 // binary, so one run gives the ratio.
@@ -20,6 +20,7 @@
 #include <string_view>
 
 #include "null_visitor.hpp"
+#include "read_like_a_program.hpp"
 #include "respcache/resp/parser.hpp"
 #include "respcache/resp/reader.hpp"
 
@@ -33,6 +34,7 @@ namespace respcache::bench {
 std::span<const std::string_view> shape_names();
 std::size_t shape_batch(std::string_view name);
 std::string shape_stream(std::string_view name);
+bool hiredis_reads(std::string_view name);
 
 // alloc_count.cpp
 std::uint64_t operator_new_calls() noexcept;
@@ -65,30 +67,49 @@ void report(benchmark::State& state, std::size_t replies_per_batch, std::size_t 
 
 // --- respcache::resp::reader ------------------------------------------------
 
-std::size_t read_batch(resp::reader& reader, std::string_view batch) {
+// take_all: every complete reply after each read, in one call.
+std::size_t take_batch(resp::reader& reader, std::string_view batch) {
     std::size_t replies = 0;
+    std::uint64_t sum = 0;
+    for (std::size_t at = 0; at < batch.size(); at += read_size) {
+        reader.feed(batch.substr(at, read_size));
+        const auto taken =
+            reader.take_all([&](const resp::reply& r) { sum += read_like_a_program(r); });
+        if (!taken) fail("respcache reader reported an error");
+        replies += *taken;
+    }
+    benchmark::DoNotOptimize(sum);
+    return replies;
+}
+
+// next(): one call per reply.
+std::size_t next_batch(resp::reader& reader, std::string_view batch) {
+    std::size_t replies = 0;
+    std::uint64_t sum = 0;
     for (std::size_t at = 0; at < batch.size(); at += read_size) {
         reader.feed(batch.substr(at, read_size));
         for (;;) {
             auto next = reader.next();
             if (!next) fail("respcache reader reported an error");
             if (!next->has_value()) break;
-            benchmark::DoNotOptimize((*next)->kind());
+            sum += read_like_a_program(**next);
             ++replies;
         }
     }
+    benchmark::DoNotOptimize(sum);
     return replies;
 }
 
+template <std::size_t (*Read)(resp::reader&, std::string_view)>
 void BM_reader(benchmark::State& state, std::string_view shape) {
     const std::string batch = shape_stream(shape);
     const std::size_t n = shape_batch(shape);
     resp::reader reader;
     for (int i = 0; i < warm_up_batches; ++i)
-        if (read_batch(reader, batch) != n) fail("respcache reader lost replies");
+        if (Read(reader, batch) != n) fail("respcache reader lost replies");
 
     const std::uint64_t allocs_before = operator_new_calls();
-    for (auto _ : state) benchmark::DoNotOptimize(read_batch(reader, batch));
+    for (auto _ : state) benchmark::DoNotOptimize(Read(reader, batch));
     report(state, n, batch.size(), operator_new_calls() - allocs_before);
 }
 
@@ -138,7 +159,7 @@ std::size_t hiredis_read_batch(redisReader* reader, std::string_view batch) {
                 fail("redisReaderGetReply reported an error");
             if (reply == nullptr) break;
             if constexpr (FreeReplies) {
-                benchmark::DoNotOptimize(static_cast<redisReply*>(reply)->type);
+                benchmark::DoNotOptimize(read_like_a_program(static_cast<redisReply*>(reply)));
                 freeReplyObject(reply);
             } else {
                 benchmark::DoNotOptimize(reply);
@@ -178,9 +199,6 @@ char dummy_object;
 void* null_string(const redisReadTask*, char*, std::size_t) {
     return &dummy_object;
 }
-void* null_array(const redisReadTask*, int) {
-    return &dummy_object;
-}
 void* null_integer(const redisReadTask*, long long) {
     return &dummy_object;
 }
@@ -188,8 +206,26 @@ void* null_nil(const redisReadTask*) {
     return &dummy_object;
 }
 void null_free(void*) {}
+#if HIREDIS_MAJOR < 1
+void* null_array(const redisReadTask*, int) {
+    return &dummy_object;
+}
 redisReplyObjectFunctions null_functions = {null_string, null_array, null_integer, null_nil,
                                             null_free};
+#else
+// hiredis 1.x: RESP3 doubles and booleans too.
+void* null_array(const redisReadTask*, std::size_t) {
+    return &dummy_object;
+}
+void* null_double(const redisReadTask*, double, char*, std::size_t) {
+    return &dummy_object;
+}
+void* null_bool(const redisReadTask*, int) {
+    return &dummy_object;
+}
+redisReplyObjectFunctions null_functions = {null_string, null_array, null_integer, null_double,
+                                            null_nil,    null_bool,  null_free};
+#endif
 
 void BM_hiredis_bare(benchmark::State& state, std::string_view shape) {
     redisReader* reader = redisReaderCreateWithFunctions(&null_functions);
@@ -204,17 +240,23 @@ void BM_hiredis_bare(benchmark::State& state, std::string_view shape) {
 const bool registered = [] {
     for (const std::string_view shape : shape_names()) {
         const std::string s(shape);
-        benchmark::RegisterBenchmark(("BM_parse/respcache/" + s).c_str(), BM_reader, shape);
+        benchmark::RegisterBenchmark(("BM_parse/respcache/" + s).c_str(), BM_reader<take_batch>,
+                                     shape);
+        benchmark::RegisterBenchmark(("BM_parse/respcache_next/" + s).c_str(),
+                                     BM_reader<next_batch>, shape);
 #ifdef RESPCACHE_BENCH_HIREDIS
-        benchmark::RegisterBenchmark(("BM_parse/hiredis/" + s).c_str(), BM_hiredis_reader, shape);
+        if (hiredis_reads(shape))
+            benchmark::RegisterBenchmark(("BM_parse/hiredis/" + s).c_str(), BM_hiredis_reader,
+                                         shape);
 #endif
     }
     for (const std::string_view shape : shape_names()) {
         const std::string s(shape);
         benchmark::RegisterBenchmark(("BM_parse_bare/respcache/" + s).c_str(), BM_parser, shape);
 #ifdef RESPCACHE_BENCH_HIREDIS
-        benchmark::RegisterBenchmark(("BM_parse_bare/hiredis/" + s).c_str(), BM_hiredis_bare,
-                                     shape);
+        if (hiredis_reads(shape))
+            benchmark::RegisterBenchmark(("BM_parse_bare/hiredis/" + s).c_str(), BM_hiredis_bare,
+                                         shape);
 #endif
     }
     return true;

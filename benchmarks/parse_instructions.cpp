@@ -1,9 +1,9 @@
 // A tiny driver for instruction counts under callgrind:
 //
-//   parse_instructions <respcache|parser|hiredis> <shape> [replies]
+//   parse_instructions <respcache|respcache_next|parser|hiredis> <shape> [replies]
 //
 // parses `replies` replies of one shape (default 100000) with respcache's
-// reader (feed + next), its bare parser (no-op visitor) or hiredis's
+// reader (feed + take_all, or feed + next), its bare parser (no-op visitor) or hiredis's
 // redisReader, delivered exactly as in parse_bench (batches in reads of at
 // most 16 KiB). Only the function `measured_run` should be counted:
 //
@@ -24,6 +24,7 @@
 #include <string_view>
 
 #include "null_visitor.hpp"
+#include "read_like_a_program.hpp"
 #include "respcache/resp/parser.hpp"
 #include "respcache/resp/reader.hpp"
 
@@ -37,6 +38,7 @@ namespace respcache::bench {
 std::span<const std::string_view> shape_names();
 std::size_t shape_batch(std::string_view name);
 std::string shape_stream(std::string_view name);
+bool hiredis_reads(std::string_view name);
 
 }  // namespace respcache::bench
 
@@ -55,7 +57,27 @@ class runner {
     virtual std::size_t batch(std::string_view bytes) = 0;
 };
 
-class reader_runner final : public runner {
+class take_all_runner final : public runner {
+  public:
+    std::size_t batch(std::string_view bytes) override {
+        std::size_t replies = 0;
+        std::uint64_t sum = 0;
+        for (std::size_t at = 0; at < bytes.size(); at += read_size) {
+            reader_.feed(bytes.substr(at, read_size));
+            const auto taken = reader_.take_all(
+                [&](const resp::reply& r) { sum += bench::read_like_a_program(r); });
+            if (!taken) break;
+            replies += *taken;
+        }
+        sink = sink + sum;
+        return replies;
+    }
+
+  private:
+    resp::reader reader_;
+};
+
+class next_runner final : public runner {
   public:
     std::size_t batch(std::string_view bytes) override {
         std::size_t replies = 0;
@@ -64,7 +86,7 @@ class reader_runner final : public runner {
             for (;;) {
                 auto next = reader_.next();
                 if (!next || !next->has_value()) break;
-                sink = sink + static_cast<std::uint64_t>((*next)->kind());
+                sink = sink + bench::read_like_a_program(**next);
                 ++replies;
             }
         }
@@ -110,7 +132,7 @@ class hiredis_runner final : public runner {
             for (;;) {
                 void* reply = nullptr;
                 if (redisReaderGetReply(reader_, &reply) != REDIS_OK || reply == nullptr) break;
-                sink = sink + static_cast<std::uint64_t>(static_cast<redisReply*>(reply)->type);
+                sink = sink + bench::read_like_a_program(static_cast<redisReply*>(reply));
                 freeReplyObject(reply);
                 ++replies;
             }
@@ -131,7 +153,7 @@ class hiredis_runner final : public runner {
 }
 
 int usage() {
-    std::fputs("usage: parse_instructions <respcache|parser", stderr);
+    std::fputs("usage: parse_instructions <respcache|respcache_next|parser", stderr);
 #ifdef RESPCACHE_BENCH_HIREDIS
     std::fputs("|hiredis", stderr);
 #endif
@@ -159,16 +181,18 @@ int main(int argc, char** argv) {
     }
     const std::size_t batches = (wanted + per_batch - 1) / per_batch;
 
-    reader_runner ours;
+    take_all_runner ours;
+    next_runner ours_next;
     parser_runner bare;
 #ifdef RESPCACHE_BENCH_HIREDIS
     hiredis_runner peer;
 #endif
     runner* r = nullptr;
     if (which == "respcache") r = &ours;
+    if (which == "respcache_next") r = &ours_next;
     if (which == "parser") r = &bare;
 #ifdef RESPCACHE_BENCH_HIREDIS
-    if (which == "hiredis") r = &peer;
+    if (which == "hiredis" && bench::hiredis_reads(shape)) r = &peer;
 #endif
     if (r == nullptr) return usage();
 

@@ -6,6 +6,10 @@
 #include <string>
 #include <string_view>
 
+#ifdef RESPCACHE_BENCH_HIREDIS
+#include <hiredis/hiredis.h>
+#endif
+
 namespace respcache::bench {
 
 namespace {
@@ -17,10 +21,12 @@ struct shape {
 
 // Batches of 64..1000 replies; the biggest shapes get the smallest batches.
 constexpr shape all_shapes[] = {
-    {"ok", 1000}, {"int", 1000}, {"bulk16", 1000}, {"bulk1k", 64}, {"array100", 64}, {"hmget", 256},
+    {"ok", 1000},     {"int", 1000},  {"bulk16", 1000}, {"bulk1k", 64},
+    {"array100", 64}, {"hmget", 256}, {"hello3", 256},  {"push", 1000},
 };
 
-constexpr std::string_view all_names[] = {"ok", "int", "bulk16", "bulk1k", "array100", "hmget"};
+constexpr std::string_view all_names[] = {"ok",       "int",   "bulk16", "bulk1k",
+                                          "array100", "hmget", "hello3", "push"};
 
 std::string bulk(std::string_view bytes) {
     std::string out = "$" + std::to_string(bytes.size()) + "\r\n";
@@ -65,7 +71,27 @@ std::string shape_reply(std::string_view name) {
         // 100-byte payload.
         return "*3\r\n" + bulk("638712345678901234") + bulk("12000000000") + bulk(filler(100));
     }
+    if (name == "hello3") {
+        // The RESP3 map a HELLO 3 answers with (what every connection reads once).
+        return "%7\r\n" + bulk("server") + bulk("redis") + bulk("version") + bulk("7.0.15") +
+               bulk("proto") + ":3\r\n" + bulk("id") + ":5\r\n" + bulk("mode") +
+               bulk("standalone") + bulk("role") + bulk("master") + bulk("modules") + "*0\r\n";
+    }
+    if (name == "push") {
+        // A RESP3 pub/sub message: channel and a 16-byte payload.
+        return ">3\r\n" + bulk("message") + bulk("news") + bulk(filler(16));
+    }
     return {};
+}
+
+// hiredis before 1.0 reads RESP2 only.
+bool hiredis_reads(std::string_view name) {
+#if defined(RESPCACHE_BENCH_HIREDIS) && HIREDIS_MAJOR < 1
+    return name != "hello3" && name != "push";
+#else
+    (void)name;
+    return true;
+#endif
 }
 
 // `shape_batch(name)` replies of the shape, back to back.

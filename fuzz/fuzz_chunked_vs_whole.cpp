@@ -8,9 +8,12 @@
 //               b >= 224 gives (b - 223) * 512 bytes
 //
 // The stream is decoded fed whole, fed in those chunks (alternating feed()
-// and prepare()/commit()), and, when short, fed one byte at a time. Every
-// way must print the same decode-format lines and end in the same state:
-// the same error code and offset, or the same unfinished-reply offset.
+// and prepare()/commit()), and, when short, fed one byte at a time, each
+// way taking replies with next() and again with take_all(). Every way must
+// print the same decode-format lines and end in the same state: the same
+// error code and offset, or the same unfinished-reply offset. next() fed
+// whole is the reference: take_all's one-pass path must agree with the
+// resumable parser.
 
 #include <algorithm>
 #include <cstddef>
@@ -35,8 +38,18 @@ struct decoded {
     std::string ending;  // the decode format's last line, or "done"
 };
 
+enum class taking { next, take_all };
+
 // Takes every complete reply out; false once the stream is malformed.
-bool drain(resp::reader& reader, decoded& out) {
+bool drain(resp::reader& reader, decoded& out, taking how) {
+    if (how == taking::take_all) {
+        const auto taken = reader.take_all([&](const resp::reply& value) {
+            std::string line;
+            resp::append_json(line, value);
+            out.lines.push_back(std::move(line));
+        });
+        return taken.has_value();
+    }
     for (;;) {
         auto next = reader.next();
         if (!next) return false;
@@ -60,17 +73,17 @@ void finish(const resp::reader& reader, decoded& out) {
     }
 }
 
-decoded whole(std::string_view stream, const resp::limits& bounds) {
+decoded whole(std::string_view stream, const resp::limits& bounds, taking how) {
     resp::reader reader(bounds);
     decoded out;
     reader.feed(stream);
-    drain(reader, out);
+    drain(reader, out, how);
     finish(reader, out);
     return out;
 }
 
 decoded chunked(std::string_view stream, const resp::limits& bounds,
-                std::span<const std::size_t> sizes) {
+                std::span<const std::size_t> sizes, taking how) {
     resp::reader reader(bounds);
     decoded out;
     std::size_t at = 0;
@@ -86,7 +99,7 @@ decoded chunked(std::string_view stream, const resp::limits& bounds,
             reader.commit(n);
         }
         at += n;
-        if (!drain(reader, out)) break;
+        if (!drain(reader, out, how)) break;
     }
     finish(reader, out);
     return out;
@@ -129,13 +142,18 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         bounds.max_bulk_length = 64;
         bounds.max_elements = 32;
         bounds.max_line_length = 48;
+        bounds.max_nodes = 40;
     }
 
-    const decoded reference = whole(stream, bounds);
-    compare(reference, chunked(stream, bounds, sizes), "in chunks");
+    const decoded reference = whole(stream, bounds, taking::next);
+    compare(reference, whole(stream, bounds, taking::take_all), "whole to take_all");
+    compare(reference, chunked(stream, bounds, sizes, taking::next), "in chunks");
+    compare(reference, chunked(stream, bounds, sizes, taking::take_all), "in chunks to take_all");
     if (stream.size() <= 4096) {
         const std::size_t one[] = {1};
-        compare(reference, chunked(stream, bounds, one), "byte by byte");
+        compare(reference, chunked(stream, bounds, one, taking::next), "byte by byte");
+        compare(reference, chunked(stream, bounds, one, taking::take_all),
+                "byte by byte to take_all");
     }
     return 0;
 }

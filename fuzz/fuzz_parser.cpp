@@ -257,6 +257,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     small.max_bulk_length = 64;
     small.max_elements = 32;
     small.max_line_length = 48;
+    small.max_nodes = 40;
     run(input, small);
     return 0;
 }

@@ -3,9 +3,19 @@
 # API) statically linked, next to the same program written against hiredis
 # (examples/footprint/minimal_hiredis.c, static libhiredis.a from
 # libhiredis-dev). Builds and installs the library twice into a temporary
-# directory (Release, and MinSizeRel with -ffunction-sections
-# -fdata-sections), links both programs two ways, strips them, runs each once
-# against a redis-server of its own, and prints the sizes with the commands.
+# directory, links both programs two ways, strips them, runs each once
+# against a redis-server of its own, and prints the sizes with the commands:
+#
+#   Release      the library as CMake's Release builds it; both programs -O2
+#   MinSizeRel   the smallest embedding: the library -Os with
+#                -ffunction-sections -fdata-sections and -fno-exceptions
+#                -fno-rtti (RESPCACHE_NO_EXCEPTIONS); both programs -Os with
+#                sections collected; the C++ one also -fno-exceptions
+#                -fno-rtti (what C is anyway) and linked with
+#                respcache::no_exceptions_runtime (runtime/), which keeps
+#                libstdc++'s exception machinery and demangler out
+#
+# Both programs always get the same optimisation, section and -DNDEBUG flags.
 #
 # Usage: scripts/measure_footprint.sh [--keep]
 set -euo pipefail
@@ -83,11 +93,13 @@ minimal=$root/examples/minimal.cpp
 hiredis_c=$root/examples/footprint/minimal_hiredis.c
 for variant in Release MinSizeRel; do
     flags=()
-    program_flags=(-O2)
+    program_flags=(-O2 -DNDEBUG)
+    cxx_only=()
     if [[ $variant == MinSizeRel ]]; then
-        flags=("-DCMAKE_CXX_FLAGS=-ffunction-sections -fdata-sections")
+        flags=("-DCMAKE_CXX_FLAGS=-ffunction-sections -fdata-sections" -DRESPCACHE_NO_EXCEPTIONS=ON)
         # shellcheck disable=SC2054  # -Wl,--gc-sections is one word
-        program_flags=(-Os -ffunction-sections -fdata-sections -Wl,--gc-sections)
+        program_flags=(-Os -DNDEBUG -ffunction-sections -fdata-sections -Wl,--gc-sections)
+        cxx_only=(-fno-exceptions -fno-rtti)
     fi
     echo "--- library: $variant ${flags[*]}"
     quiet cmake -S "$root" -B "$work/build-$variant" -DCMAKE_BUILD_TYPE="$variant" \
@@ -97,15 +109,21 @@ for variant in Release MinSizeRel; do
     quiet cmake --install "$work/build-$variant" --prefix "$work/prefix-$variant"
     pc_dir=$(dirname "$(find "$work/prefix-$variant" -name respcache.pc -print -quit)")
     read -ra pc_flags <<<"$(PKG_CONFIG_PATH=$pc_dir pkg-config --cflags --libs respcache)"
+    if [[ $variant == MinSizeRel ]]; then
+        runtime=$(find "$work/prefix-$variant" -name librespcache_no_exceptions_runtime.a -print -quit)
+        [[ -n $runtime ]] || fail "librespcache_no_exceptions_runtime.a was not installed"
+        cxx_only+=("$runtime")
+    fi
 
     measure "respcache-$variant-static-libs" "$cxx" -std=c++20 "${program_flags[@]}" "$minimal" \
-        "${pc_flags[@]}" -static-libstdc++ -static-libgcc -o "$work/respcache-$variant-static-libs"
+        "${cxx_only[@]}" "${pc_flags[@]}" -static-libstdc++ -static-libgcc \
+        -o "$work/respcache-$variant-static-libs"
     measure "hiredis-$variant-static-libs" "$cc" -std=c11 "${program_flags[@]}" "$hiredis_c" \
         "$hiredis_a" -static-libgcc -o "$work/hiredis-$variant-static-libs"
     # Fully static: glibc warns that getaddrinfo needs its own version's NSS
     # modules at run time; name resolution of localhost still works.
     measure "respcache-$variant-fully-static" "$cxx" -std=c++20 "${program_flags[@]}" "$minimal" \
-        "${pc_flags[@]}" -static -o "$work/respcache-$variant-fully-static"
+        "${cxx_only[@]}" "${pc_flags[@]}" -static -o "$work/respcache-$variant-fully-static"
     measure "hiredis-$variant-fully-static" "$cc" -std=c11 "${program_flags[@]}" "$hiredis_c" \
         -static -lhiredis -o "$work/hiredis-$variant-fully-static"
 done

@@ -1,5 +1,7 @@
 #include "respcache/net/connection.hpp"
 
+#include <poll.h>
+
 #include "respcache/net/connection_string.hpp"
 #include "respcache/net/handshake.hpp"
 #include "respcache/net/tls_layer.hpp"
@@ -136,6 +138,12 @@ result<std::vector<resp::owned_reply>> connection::flush(clock::time_point deadl
         replies.push_back(reply->to_owned());
     }
     return replies;
+}
+
+bool connection::still_usable() const noexcept {
+    if (!socket_.is_open() || queued_ != 0 || !reader_.idle()) return false;
+    pollfd fd{socket_.fd(), POLLIN | POLLRDHUP, 0};
+    return ::poll(&fd, 1, 0) == 0;
 }
 
 result<void> connection::reset(clock::time_point deadline, int interrupt_fd) {

@@ -10,6 +10,9 @@ result<connection> dedicated_pool::acquire(clock::time_point deadline) {
         std::unique_lock lock(mutex_);
         for (;;) {
             if (closed_) return error{error_kind::closed, "the multiplexer is closed"};
+            // One the server closed while it waited (a restart, its idle
+            // timeout) is dropped here rather than failing the next command.
+            while (!idle_.empty() && !idle_.back().still_usable()) idle_.pop_back();
             if (!idle_.empty()) {
                 connection c = std::move(idle_.back());
                 idle_.pop_back();

@@ -694,26 +694,31 @@ void multiplexer_core::read_some(link& l) {
         l.read_since_idle += *received;
         bytes_read_.fetch_add(*received, std::memory_order_relaxed);
         l.last_activity = clock::now();
-        for (;;) {
-            auto next = l.reader.next();
-            if (!next) {
-                lose(l, next.error_value());
-                break;
-            }
-            if (!next->has_value()) break;
-            replies_.fetch_add(1, std::memory_order_relaxed);
-            switch (l.requests.on_reply(**next)) {
+        // Every complete reply in the buffer in one pass. The callback must
+        // not touch the reader, so a reply out of step is acted on after it.
+        std::optional<error> out_of_step;
+        auto taken = l.reader.take_all([&](const resp::reply& r) {
+            if (out_of_step) return;
+            switch (l.requests.on_reply(r)) {
                 case pipeline::reply_use::answered:
                     break;
                 case pipeline::reply_use::message:
-                    subscriptions_.deliver(**next);
+                    subscriptions_.deliver(r);
                     break;
                 case pipeline::reply_use::unexpected:
-                    lose(l,
-                         error{error_kind::protocol, "the server sent a reply nobody asked for"});
+                    out_of_step =
+                        error{error_kind::protocol, "the server sent a reply nobody asked for"};
                     break;
             }
-            if (!l.sock.is_open()) break;
+        });
+        if (!taken) {
+            lose(l, taken.error_value());
+            break;
+        }
+        replies_.fetch_add(*taken, std::memory_order_relaxed);
+        if (out_of_step) {
+            lose(l, *out_of_step);
+            break;
         }
         if (*received < space.size()) break;
     }

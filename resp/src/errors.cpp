@@ -113,6 +113,8 @@ std::string_view to_string(parse_errc code) noexcept {
             return "aggregate larger than max elements";
         case parse_errc::line_too_long:
             return "line longer than max line length";
+        case parse_errc::too_many_nodes:
+            return "reply with more values than max nodes";
     }
     return "unknown parse error";
 }

@@ -50,9 +50,8 @@ void reader::commit(std::size_t written) noexcept {
     end_ += written;
 }
 
-result<std::optional<reply>> reader::next() {
-    release_returned_reply();
-    if (failed()) return to_error(parser_.error());
+reader::taken reader::take_general() {
+    if (failed()) return taken::failed;
     const char* data = buffer_.get();
     builder_.start(data + start_);
     const parse_step step =
@@ -60,19 +59,27 @@ result<std::optional<reply>> reader::next() {
     parsed_ += step.consumed;
     switch (step.status) {
         case parse_status::need_more:
-            return std::optional<reply>();
+            return taken::need_more;
         case parse_status::failed:
-            return to_error(parser_.error());
+            return taken::failed;
         case parse_status::reply_complete:
             break;
     }
+    point_storage();
+    return taken::reply;
+}
+
+result<std::optional<reply>> reader::next() {
+    release_returned_reply();
+    switch (take_general()) {
+        case taken::need_more:
+            return std::optional<reply>();
+        case taken::failed:
+            return to_error(parser_.error());
+        case taken::reply:
+            break;
+    }
     returned_ = true;
-    storage_.nodes = builder_.node_data();
-    storage_.node_count = builder_.node_count();
-    storage_.bytes = data + start_;
-    storage_.byte_count = parsed_ - start_;
-    storage_.side_bytes = builder_.side_bytes().data();
-    storage_.side_byte_count = builder_.side_bytes().size();
     return std::optional<reply>(reply(&storage_, builder_.root()));
 }
 

@@ -9,23 +9,6 @@ const detail::reply_storage null_storage{&null_node, 1, "", 0, "", 0};
 
 reply::reply() noexcept : storage_(&null_storage) {}
 
-std::string_view reply::string() const noexcept {
-    const detail::reply_node& n = node();
-    switch (n.kind) {
-        case type::simple_string:
-        case type::simple_error:
-        case type::blob_string:
-        case type::blob_error:
-        case type::verbatim_string:
-        case type::big_number: {
-            const char* base = n.in_side_bytes ? storage_->side_bytes : storage_->bytes;
-            return {base + n.offset, static_cast<std::size_t>(n.size)};
-        }
-        default:
-            return {};
-    }
-}
-
 std::string_view reply::verbatim_format() const noexcept {
     if (kind() != type::verbatim_string) return {};
     return {node().format, sizeof node().format};
@@ -54,36 +37,11 @@ reply reply::attributes() const noexcept {
     return a ? reply(storage_, a - 1) : reply();
 }
 
-reply::iterator reply::begin() const noexcept {
-    return is_aggregate() ? iterator(storage_, index_ + 1) : end();
-}
-
-reply::iterator reply::end() const noexcept {
-    return iterator(storage_, index_ + (is_aggregate() ? node().subtree : 0));
-}
-
-std::uint32_t reply::iterator::value_index() const noexcept {
-    // An attribute sits just before the value it annotates (the parser
-    // rejects an attribute that is not followed by a value).
-    const detail::reply_node& n = storage_->nodes[position_];
-    return n.kind == type::attribute ? position_ + n.subtree : position_;
-}
-
-reply reply::iterator::operator*() const noexcept {
-    return reply(storage_, value_index());
-}
-
-reply::iterator& reply::iterator::operator++() noexcept {
-    const std::uint32_t v = value_index();
-    position_ = v + storage_->nodes[v].subtree;
-    return *this;
-}
-
 owned_reply reply::to_owned() const {
     owned_reply copy;
     copy.state_->nodes.assign(storage_->nodes, storage_->nodes + storage_->node_count);
-    copy.state_->bytes.assign(storage_->bytes, storage_->byte_count);
-    copy.state_->side_bytes.assign(storage_->side_bytes, storage_->side_byte_count);
+    copy.state_->bytes.append(storage_->bytes, storage_->byte_count);
+    copy.state_->side_bytes.append(storage_->side_bytes, storage_->side_byte_count);
     copy.state_->point_storage();
     copy.root_ = index_;
     return copy;

@@ -11,6 +11,7 @@
 #include <ostream>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "respcache/resp/limits.hpp"
@@ -30,12 +31,26 @@ struct outcome {
     bool idle = true;  // no unfinished reply left
 };
 
-outcome read_all(std::string_view bytes, const limits& bounds, std::size_t chunk = 0) {
+enum class taking { next, take_all };
+
+outcome read_all(std::string_view bytes, const limits& bounds, std::size_t chunk = 0,
+                 taking how = taking::next) {
     reader r(bounds);
     outcome out;
     const std::size_t step = chunk == 0 ? bytes.size() : chunk;
     for (std::size_t at = 0; at < bytes.size(); at += step) {
         r.feed(bytes.substr(at, step));
+        if (how == taking::take_all) {
+            auto taken = r.take_all(
+                [&](const reply& value) { append_json(out.replies.emplace_back(), value); });
+            if (!taken) {
+                out.failure = r.failure();
+                out.error = taken.error_value();
+                out.idle = false;
+                return out;
+            }
+            continue;
+        }
         for (;;) {
             auto next = r.next();
             if (!next) {
@@ -70,6 +85,11 @@ limits elements(std::uint64_t n) {
 limits line(std::size_t n) {
     limits l;
     l.max_line_length = n;
+    return l;
+}
+limits nodes(std::uint64_t n) {
+    limits l;
+    l.max_nodes = n;
     return l;
 }
 
@@ -141,6 +161,21 @@ const exceeded_case exceeded[] = {
     {"line_chunk_header", line(5), "$?\r\n;123456\r\n", parse_errc::line_too_long, 10},
     {"line_nested", line(5), "*1\r\n+abcdefgh", parse_errc::line_too_long, 10},
     {"line_zero", line(0), "+a\r\n", parse_errc::line_too_long, 1},
+    {"line_zero_number", line(0), ":1\r\n", parse_errc::line_too_long, 1},
+    {"line_zero_null_blob", line(1), "$-1\r\n", parse_errc::line_too_long, 2},
+
+    {"nodes_array", nodes(3), "*3\r\n:1\r\n:2\r\n:3\r\n", parse_errc::too_many_nodes, 12},
+    {"nodes_count_nested_and_empty", nodes(3), "*2\r\n*0\r\n*1\r\n:1\r\n",
+     parse_errc::too_many_nodes, 12},
+    {"nodes_count_attributes", nodes(3), "|1\r\n+a\r\n+b\r\n:1\r\n", parse_errc::too_many_nodes,
+     12},
+    {"nodes_count_map_keys_and_values", nodes(4), "%2\r\n+a\r\n:1\r\n+b\r\n:2\r\n",
+     parse_errc::too_many_nodes, 16},
+    {"nodes_streamed_aggregate", nodes(2), "*?\r\n:1\r\n:2\r\n.\r\n", parse_errc::too_many_nodes,
+     8},
+    {"nodes_zero", nodes(0), "+OK\r\n", parse_errc::too_many_nodes, 0},
+    {"nodes_per_reply_in_a_pipeline", nodes(2), "*1\r\n:1\r\n*1\r\n:2\r\n*2\r\n:3\r\n:4\r\n",
+     parse_errc::too_many_nodes, 24},
 };
 
 void PrintTo(const exceeded_case& c, std::ostream* os) {
@@ -158,6 +193,18 @@ TEST_P(EnforcesLimits, WithItsCodeOffsetAndKind) {
     EXPECT_TRUE(is_limit(out.failure->code));
     EXPECT_EQ(out.error->kind, respcache::error_kind::limit);
     EXPECT_EQ(*out.error, to_error(*out.failure));
+}
+
+TEST_P(EnforcesLimits, TheSameThroughTakeAllWholeAndByteByByte) {
+    const exceeded_case& c = GetParam();
+    const outcome reference = read_all(c.wire, c.bounds);
+    for (std::size_t chunk : {std::size_t{0}, std::size_t{1}}) {
+        const outcome out = read_all(c.wire, c.bounds, chunk, taking::take_all);
+        ASSERT_TRUE(out.failure.has_value()) << c.name;
+        EXPECT_EQ(*out.failure, *reference.failure) << c.name;
+        EXPECT_EQ(out.replies, reference.replies) << c.name;
+        EXPECT_EQ(*out.error, *reference.error) << c.name;
+    }
 }
 
 TEST_P(EnforcesLimits, ByteByByteAsWhole) {
@@ -226,6 +273,16 @@ const within_case within[] = {
      R"({"blob":"hello world"})"},
     {"line_double_at_limit", line(5), ",1.5e1\r\n", R"({"double":"15"})"},
     {"line_zero_empty", line(0), "+\r\n", R"({"simple":""})"},
+    {"line_zero_null", line(0), "_\r\n", R"({"null":true})"},
+    {"line_number_at_limit", line(2), ":12\r\n", R"({"integer":12})"},
+
+    {"nodes_at_limit", nodes(4), "*3\r\n:1\r\n:2\r\n:3\r\n",
+     R"({"array":[{"integer":1},{"integer":2},{"integer":3}]})"},
+    {"nodes_streamed_end_marker_is_not_a_node", nodes(3), "*?\r\n:1\r\n:2\r\n.\r\n",
+     R"({"array":[{"integer":1},{"integer":2}]})"},
+    {"nodes_streamed_string_is_one_node", nodes(1), "$?\r\n;1\r\na\r\n;1\r\nb\r\n;0\r\n",
+     R"({"blob":"ab"})"},
+    {"nodes_one_scalar", nodes(1), "$-1\r\n", R"({"null":true})"},
 };
 
 void PrintTo(const within_case& c, std::ostream* os) {
@@ -236,8 +293,11 @@ class AcceptsInputAtTheLimit : public ::testing::TestWithParam<within_case> {};
 
 TEST_P(AcceptsInputAtTheLimit, WholeAndByteByByte) {
     const within_case& c = GetParam();
-    for (std::size_t chunk : {std::size_t{0}, std::size_t{1}}) {
-        const outcome out = read_all(c.wire, c.bounds, chunk);
+    for (const auto& [chunk, how] :
+         {std::pair{std::size_t{0}, taking::next}, std::pair{std::size_t{1}, taking::next},
+          std::pair{std::size_t{0}, taking::take_all},
+          std::pair{std::size_t{1}, taking::take_all}}) {
+        const outcome out = read_all(c.wire, c.bounds, chunk, how);
         ASSERT_FALSE(out.failure.has_value())
             << c.name << ": " << to_string(out.failure->code) << " at " << out.failure->offset;
         if (c.json.empty()) {
@@ -298,6 +358,18 @@ TEST(EnforcesLimitsDefaults, LineOf64KiBIsAllowedAndOneMoreIsNot) {
     const outcome bad = read_all(too_long, {});
     ASSERT_TRUE(bad.failure.has_value());
     EXPECT_EQ(*bad.failure, (parse_error{parse_errc::line_too_long, 64 * 1024 + 1}));
+}
+
+TEST(EnforcesLimitsDefaults, ManyTinyValuesStopAtMaxNodesWhateverTheElementCount) {
+    EXPECT_EQ(limits{}.max_nodes, std::uint64_t{1} << 26);
+    std::string wire = "*100000\r\n";
+    for (int i = 0; i < 100000; ++i) wire += "_\r\n";
+    for (const taking how : {taking::next, taking::take_all}) {
+        const outcome out = read_all(wire, nodes(1000), 0, how);
+        ASSERT_TRUE(out.failure.has_value());
+        EXPECT_EQ(*out.failure, (parse_error{parse_errc::too_many_nodes, 9 + 999 * 3}));
+        EXPECT_EQ(out.error->kind, respcache::error_kind::limit);
+    }
 }
 
 TEST(EnforcesLimitsDefaults, DefaultBounds) {

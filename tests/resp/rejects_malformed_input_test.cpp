@@ -321,7 +321,7 @@ TEST(RejectsMalformedInputAfterReplies, ParserResetForgetsTheFailure) {
 
 TEST(ParseErrorCodes, HaveDistinctDescriptions) {
     std::set<std::string_view> seen;
-    for (int i = 0; i <= static_cast<int>(parse_errc::line_too_long); ++i) {
+    for (int i = 0; i <= static_cast<int>(parse_errc::too_many_nodes); ++i) {
         const std::string_view text = to_string(static_cast<parse_errc>(i));
         EXPECT_FALSE(text.empty());
         EXPECT_NE(text, "unknown parse error");
@@ -331,11 +331,12 @@ TEST(ParseErrorCodes, HaveDistinctDescriptions) {
 }
 
 TEST(ParseErrorCodes, OnlyLimitCodesAreLimits) {
-    for (int i = 0; i <= static_cast<int>(parse_errc::line_too_long); ++i) {
+    for (int i = 0; i <= static_cast<int>(parse_errc::too_many_nodes); ++i) {
         const auto code = static_cast<parse_errc>(i);
-        const bool limit =
-            code == parse_errc::depth_exceeded || code == parse_errc::bulk_too_long ||
-            code == parse_errc::too_many_elements || code == parse_errc::line_too_long;
+        const bool limit = code == parse_errc::depth_exceeded ||
+                           code == parse_errc::bulk_too_long ||
+                           code == parse_errc::too_many_elements ||
+                           code == parse_errc::line_too_long || code == parse_errc::too_many_nodes;
         EXPECT_EQ(is_limit(code), limit) << to_string(code);
         EXPECT_EQ(to_error({code, 3}).kind,
                   limit ? respcache::error_kind::limit : respcache::error_kind::protocol);

@@ -80,6 +80,9 @@ class connection {
     result<bool> wait_for_push(clock::time_point deadline);
 
     bool is_open() const noexcept { return socket_.is_open(); }
+    // Open, with nothing unread and no sign that the server closed it: what
+    // a connection that waited in a pool must be before it is used again.
+    bool still_usable() const noexcept;
     int protocol() const noexcept { return protocol_; }
     const endpoint& peer() const noexcept { return peer_; }
     const connection_options& options() const noexcept { return options_; }

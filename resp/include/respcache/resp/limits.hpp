@@ -18,6 +18,10 @@ struct limits {
     // Bytes of a line (simple string, error, number, length header) between
     // its type byte and its CRLF.
     std::size_t max_line_length = 64 * 1024;
+    // Values in one reply, nested ones and attributes included: bounds the
+    // reader's node storage (a few dozen bytes a value) for replies of many
+    // tiny values, which the other bounds alone allow by the billion.
+    std::uint64_t max_nodes = std::uint64_t{1} << 26;
 };
 
 }  // namespace respcache::resp

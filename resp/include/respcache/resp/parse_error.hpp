@@ -29,13 +29,15 @@ enum class parse_errc : std::uint8_t {
     bulk_too_long,            // limit: max_bulk_length
     too_many_elements,        // limit: max_elements
     line_too_long,            // limit: max_line_length
+    too_many_nodes,           // limit: max_nodes
 };
 
 std::string_view to_string(parse_errc code) noexcept;
 
 constexpr bool is_limit(parse_errc code) noexcept {
     return code == parse_errc::depth_exceeded || code == parse_errc::bulk_too_long ||
-           code == parse_errc::too_many_elements || code == parse_errc::line_too_long;
+           code == parse_errc::too_many_elements || code == parse_errc::line_too_long ||
+           code == parse_errc::too_many_nodes;
 }
 
 // A parse failure: what, and the stream offset of the offending byte.

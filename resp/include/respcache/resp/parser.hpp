@@ -1,10 +1,8 @@
 #pragma once
 
-#include <charconv>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
-#include <limits>
 #include <string_view>
 #include <vector>
 
@@ -65,6 +63,10 @@ class parser {
     // Forgets any reply in progress and any error; keeps the limits.
     void reset() noexcept;
 
+    // Accounts for `bytes` of whole replies the caller parsed by itself while
+    // the parser was idle (resp::reader's fast path), so offsets stay right.
+    void skip_whole_replies(std::size_t bytes) noexcept { offset_ += bytes; }
+
   private:
     enum class state : std::uint8_t { value, bulk_body, chunk_header, failed };
     enum class bulk_kind : std::uint8_t { blob, blob_error, verbatim, chunk };
@@ -110,6 +112,7 @@ class parser {
     std::uint64_t bulk_remaining_ = 0;
     std::uint64_t streamed_total_ = 0;
     std::uint64_t offset_ = 0;
+    std::uint64_t reply_values_ = 0;     // values of the reply in progress, for max_nodes
     const char* input_begin_ = nullptr;  // for error offsets during one call
     parse_error error_;
 };
@@ -143,35 +146,12 @@ inline constexpr bool is_type_byte(unsigned char c) noexcept {
     }
 }
 
-// The power of ten of the first significant digit of an unsigned decimal that
-// from_chars accepted (e.g. 2 for "123.4", -3 for "0.00123e0", 398 for
-// "1e398"): negative exactly when the magnitude is below 1.
-inline std::int64_t decimal_exponent(const char* p, const char* last) noexcept {
-    std::int64_t integer_digits = 0;  // significant ones: leading zeros skipped
-    std::int64_t fraction_zeros = 0;  // zeros after the point, before the first other digit
-    bool significant = false;
-    for (; p != last && *p >= '0' && *p <= '9'; ++p) {
-        significant = significant || *p != '0';
-        if (significant) ++integer_digits;
-    }
-    if (p != last && *p == '.') {
-        for (++p; p != last && *p >= '0' && *p <= '9'; ++p) {
-            significant = significant || *p != '0';
-            if (!significant) ++fraction_zeros;
-        }
-    }
-    std::int64_t exponent = 0;
-    if (p != last && (*p == 'e' || *p == 'E')) {
-        ++p;
-        const bool negative = p != last && *p == '-';
-        if (p != last && (*p == '-' || *p == '+')) ++p;
-        // Saturate: any exponent this large is out of every range already.
-        for (; p != last && *p >= '0' && *p <= '9'; ++p)
-            if (exponent < (std::int64_t{1} << 40)) exponent = exponent * 10 + (*p - '0');
-        if (negative) exponent = -exponent;
-    }
-    return (integer_digits > 0 ? integer_digits - 1 : -fraction_zeros - 1) + exponent;
-}
+// Reads a RESP3 double ("1.5", "-2e10", "inf", "nan") from the start of
+// [first, last), which the caller guarantees is followed by a byte that
+// cannot continue a number (the line's CR). Returns where the number ends:
+// `first` when none starts there. Out-of-range values become the nearest
+// representable one (infinity or zero), as RESP says. In decimal_double.cpp.
+const char* parse_decimal_double(const char* first, const char* last, double& out) noexcept;
 
 }  // namespace detail
 
@@ -183,6 +163,7 @@ inline void parser::reset() noexcept {
     bulk_remaining_ = 0;
     streamed_total_ = 0;
     offset_ = 0;
+    reply_values_ = 0;
     error_ = {};
 }
 
@@ -273,20 +254,12 @@ inline bool parser::parse_length(std::string_view text, bool allow_null, bool al
 inline bool parser::parse_double(std::string_view text, double& out) {
     const char* first = text.data();
     const char* last = first + text.size();
-    // from_chars takes "-", but older servers and hand-written peers also send "+".
+    // "-" is the sign RESP3 shows, but older servers and hand-written peers also send "+".
     if (first != last && *first == '+' && last - first > 1 && first[1] != '-') ++first;
     if (first == last) return fail(parse_errc::invalid_double, text.data());
-    const auto [ptr, ec] = std::from_chars(first, last, out);
-    if (ptr == first) return fail(parse_errc::invalid_double, first);
-    if (ptr != last) return fail(parse_errc::invalid_double, ptr);
-    // Out of range: from_chars leaves `out` alone; RESP says the value is the
-    // nearest representable one, which is infinity or zero.
-    if (ec == std::errc::result_out_of_range) {
-        const bool negative = *first == '-';
-        const bool tiny = detail::decimal_exponent(negative ? first + 1 : first, last) < 0;
-        constexpr double inf = std::numeric_limits<double>::infinity();
-        out = tiny ? (negative ? -0.0 : 0.0) : (negative ? -inf : inf);
-    }
+    const char* const end = detail::parse_decimal_double(first, last, out);
+    if (end == first) return fail(parse_errc::invalid_double, first);
+    if (end != last) return fail(parse_errc::invalid_double, end);
     return true;
 }
 
@@ -328,6 +301,11 @@ parse_step parser::parse(std::string_view input, Visitor& visitor) {
                 if (!stack_.empty() && stack_.back().streamed && type_byte != '.' &&
                     stack_.back().received >= limits_.max_elements) {
                     fail(parse_errc::too_many_elements, p);
+                    return stop(parse_status::failed);
+                }
+                // Counted when it starts; uncounted below if its line is not all here yet.
+                if (type_byte != '.' && ++reply_values_ > limits_.max_nodes) {
+                    fail(parse_errc::too_many_nodes, p);
                     return stop(parse_status::failed);
                 }
                 // Fast path: a whole, well-formed integer, blob or aggregate
@@ -392,7 +370,10 @@ parse_step parser::parse(std::string_view input, Visitor& visitor) {
                 }
                 line ln;
                 const line_status ls = read_line(p, end, ln);
-                if (ls == line_status::need_more) return stop(parse_status::need_more);
+                if (ls == line_status::need_more) {
+                    if (type_byte != '.') --reply_values_;
+                    return stop(parse_status::need_more);
+                }
                 if (ls == line_status::failed) return stop(parse_status::failed);
                 const flow f = on_value_line(static_cast<char>(type_byte), ln, visitor);
                 if (f == flow::failed) return stop(parse_status::failed);
@@ -622,6 +603,7 @@ parser::flow parser::complete_value(Visitor& visitor) {
             return flow::next;
         }
     }
+    reply_values_ = 0;
     return flow::reply_done;
 }
 

@@ -2,6 +2,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <memory>
 #include <optional>
 #include <span>
@@ -43,6 +44,20 @@ class reader {
     // and from then on.
     result<std::optional<reply>> next();
 
+    // Hands every complete reply in the buffer to `on_reply(reply)`, in
+    // order, and returns how many it handed; the bytes of an unfinished reply
+    // stay buffered for the next read. Each reply is valid during its call
+    // only (take to_owned() to keep it); `on_reply` must not use the reader.
+    // On malformed input it hands the replies before the bad one, then
+    // returns the error next() would (and fails from then on, like next()).
+    //
+    // The way to read a socket: one call per read instead of one next() per
+    // reply, and whole replies of the common shapes (scalars, and aggregates
+    // a few levels deep of them) are read in one pass; anything else, or a
+    // reply split across reads, goes through the resumable parser.
+    template <class OnReply>
+    result<std::size_t> take_all(OnReply&& on_reply);
+
     bool failed() const noexcept { return parser_.error().code != parse_errc::none; }
     const parse_error& failure() const noexcept { return parser_.error(); }
     // True when no byte of an unfinished reply is buffered.
@@ -56,9 +71,27 @@ class reader {
     void reset() noexcept;
 
   private:
+    enum class taken : std::uint8_t { reply, need_more, failed };
+
     // Builds the flat node list of one reply from parser events.
     class tree_builder {
       public:
+        // The fast path's way in: room for `count` nodes in all, then nodes
+        // appended within it; nothing else of the builder is touched (it is
+        // idle between whole replies).
+        void reserve(std::size_t count) {
+            if (count > nodes_.size()) [[unlikely]]
+                grow_to(count);
+        }
+        detail::reply_node& append(type kind) noexcept {
+            detail::reply_node& n = nodes_[used_++];
+            n = detail::reply_node();
+            n.kind = kind;
+            return n;
+        }
+        detail::reply_node& at(std::size_t index) noexcept { return nodes_[index]; }
+        void clear_nodes() noexcept { used_ = 0; }
+
         void start(const char* reply_bytes) noexcept { base_ = reply_bytes; }
         void clear() noexcept;
         const detail::reply_node* node_data() const noexcept { return nodes_.data(); }
@@ -96,7 +129,7 @@ class reader {
         detail::reply_node& add(type kind) {
             const auto index = static_cast<std::uint32_t>(used_);
             if (used_ == nodes_.size()) [[unlikely]]
-                grow();
+                grow_to(used_ + 1);
             detail::reply_node& n = nodes_[used_++];
             n = detail::reply_node();
             n.kind = kind;
@@ -119,7 +152,9 @@ class reader {
             n.size = s.size();
         }
 
-        [[gnu::noinline]] void grow() { nodes_.resize(nodes_.size() * 2 + 16); }
+        [[gnu::noinline]] void grow_to(std::size_t count) {
+            nodes_.resize(count > nodes_.size() * 2 + 16 ? count : nodes_.size() * 2 + 16);
+        }
 
         std::vector<detail::reply_node> nodes_;  // sized to capacity; used_ in use
         std::size_t used_ = 0;
@@ -133,6 +168,23 @@ class reader {
 
     void release_returned_reply() noexcept;
     void make_room(std::size_t min_size);
+    // One reply through the resumable parser into storage_.
+    taken take_general();
+    // Hands out whole replies of common shapes from parsed_ on, each read in
+    // one pass, and stops before the first other one (nothing of it
+    // changed), which the resumable parser then reads, reporting any error
+    // exactly. Returns how many it handed out.
+    template <class OnReply>
+    std::size_t take_whole_replies(OnReply& on_reply);
+    void point_storage() noexcept {
+        const char* data = buffer_.get();
+        storage_.nodes = builder_.node_data();
+        storage_.node_count = builder_.node_count();
+        storage_.bytes = data + start_;
+        storage_.byte_count = parsed_ - start_;
+        storage_.side_bytes = builder_.side_bytes().data();
+        storage_.side_byte_count = builder_.side_bytes().size();
+    }
 
     parser parser_;
     tree_builder builder_;
@@ -144,5 +196,219 @@ class reader {
     std::size_t end_ = 0;     // one past the last buffered byte
     bool returned_ = false;   // a reply was handed out and still holds [start_, parsed_)
 };
+
+// ---------------------------------------------------------------------------
+// Implementation of take_all and its fast path: in the header so that the
+// caller's callback and the per-reply work inline into one loop.
+
+namespace detail {
+
+// The number of leading ASCII digits of the 8 bytes in `chunk` (first byte
+// lowest), and their values in `digits`: one test for all eight.
+inline unsigned leading_digits(std::uint64_t chunk, std::uint64_t& digits) noexcept {
+    constexpr std::uint64_t ones = 0x0101010101010101ull;
+    digits = chunk - ones * '0';
+    // High bit of each byte that is not 0..9. A borrow or carry only ever
+    // spoils bytes after the first such byte, which are not looked at.
+    const std::uint64_t other = (digits | (digits + ones * (0x80 - 10))) & (ones * 0x80);
+    return other == 0 ? 8u : static_cast<unsigned>(__builtin_ctzll(other)) / 8;
+}
+
+// The value of 8 digit values (first byte most significant).
+inline std::uint64_t eight_digits(std::uint64_t digits) noexcept {
+    digits = (digits * 10 + (digits >> 8)) & 0x00ff00ff00ff00ffull;
+    digits = (digits * 100 + (digits >> 16)) & 0x0000ffff0000ffffull;
+    return (digits * 10000 + (digits >> 32)) & 0xffffffffull;
+}
+
+// 1 to 18 digits then CRLF at p: the value, and the byte after the CRLF (or
+// nullptr for anything else, including a number that may not fit).
+inline const char* fast_decimal(const char* p, const char* end, std::uint64_t& value) noexcept {
+    const char* q = p;
+    std::uint64_t v = 0;
+    if (end - p >= 8) {
+        std::uint64_t chunk = 0;
+        std::memcpy(&chunk, p, sizeof chunk);
+        std::uint64_t digits = 0;
+        const unsigned n = leading_digits(chunk, digits);
+        if (n == 0) return nullptr;
+        // The n digits to the top bytes, the bytes after them shifted out.
+        v = eight_digits(digits << (64 - 8 * n));
+        q = p + n;
+    }
+    if (q == p || q == p + 8) {
+        // Short input, or 8 digits and perhaps more: the rest byte by byte.
+        const char* const limit = end - p > 18 ? p + 18 : end;
+        while (q != limit && static_cast<unsigned char>(*q - '0') <= 9) {
+            v = v * 10 + static_cast<unsigned>(*q - '0');
+            ++q;
+        }
+        if (q == p) return nullptr;
+    }
+    if (end - q < 2 || q[0] != '\r' || q[1] != '\n') return nullptr;
+    value = v;
+    return q + 2;
+}
+
+}  // namespace detail
+
+template <class OnReply>
+std::size_t reader::take_whole_replies(OnReply& on_reply) {
+    constexpr std::size_t fast_depth = 8;          // deeper replies take the general path
+    constexpr std::ptrdiff_t min_value_bytes = 3;  // "_\r\n"
+    struct open_aggregate {
+        std::uint32_t node;
+        std::uint64_t remaining;
+    };
+    const limits& bounds = parser_.bounds();
+    const char* const end = buffer_.get() + end_;
+    const char* const run_start = buffer_.get() + parsed_;
+    const char* first = run_start;
+    std::size_t handed = 0;
+    storage_.side_bytes = nullptr;
+    storage_.side_byte_count = 0;
+    open_aggregate open[fast_depth];
+    // With the usual limits no number's line (sign and 18 digits) and no
+    // short simple string (32 bytes at most here) can be too long.
+    const bool check_number_lines = bounds.max_line_length < 19;
+    const bool check_string_lines = bounds.max_line_length < 32;
+    if (bounds.max_nodes == 0) goto stop;
+    builder_.reserve(1);
+
+    for (;;) {
+        const char* p = first;
+        std::size_t depth = 0;
+        std::uint64_t reserved = 1;  // nodes made plus children declared, not yet made
+        for (;;) {
+            if (end - p < min_value_bytes) goto stop;
+            const char t = *p;
+            if (t == '$') {
+                std::uint64_t length = 0;
+                const char* const body = detail::fast_decimal(p + 1, end, length);
+                if (body == nullptr) {
+                    if (end - p < 5 || p[1] != '-' || p[2] != '1' || p[3] != '\r' || p[4] != '\n' ||
+                        bounds.max_line_length < 2)
+                        goto stop;
+                    builder_.append(type::null);
+                    p += 5;
+                } else {
+                    if ((check_number_lines &&
+                         static_cast<std::size_t>(body - p - 3) > bounds.max_line_length) ||
+                        length > bounds.max_bulk_length ||
+                        static_cast<std::uint64_t>(end - body) < length + 2 ||
+                        body[length] != '\r' || body[length + 1] != '\n')
+                        goto stop;
+                    detail::reply_node& n = builder_.append(type::blob_string);
+                    n.offset = static_cast<std::uint64_t>(body - first);
+                    n.size = length;
+                    p = body + length + 2;
+                }
+            } else if (t == '+' || t == '-') {
+                const char* const text = p + 1;
+                const char* const limit = end - text > 32 ? text + 32 : end;
+                const char* q = text;
+                while (q != limit && *q != '\r') ++q;
+                const auto length = static_cast<std::size_t>(q - text);
+                if (q == limit || end - q < 2 || q[1] != '\n' ||
+                    (check_string_lines && length > bounds.max_line_length))
+                    goto stop;
+                detail::reply_node& n =
+                    builder_.append(t == '+' ? type::simple_string : type::simple_error);
+                n.offset = static_cast<std::uint64_t>(text - first);
+                n.size = length;
+                p = q + 2;
+            } else if (t == ':') {
+                const char* q = p + 1;
+                const bool negative = *q == '-';
+                if (*q == '-' || *q == '+') ++q;
+                std::uint64_t value = 0;
+                const char* const after = detail::fast_decimal(q, end, value);
+                if (after == nullptr ||
+                    (check_number_lines &&
+                     static_cast<std::size_t>(after - p - 3) > bounds.max_line_length))
+                    goto stop;
+                const auto v = static_cast<std::int64_t>(value);
+                builder_.append(type::integer).integer = negative ? -v : v;
+                p = after;
+            } else if (t == '*' || t == '%' || t == '~' || t == '>') {
+                std::uint64_t declared = 0;
+                const char* const after = detail::fast_decimal(p + 1, end, declared);
+                const bool pairs = t == '%';
+                if (after == nullptr ||
+                    (check_number_lines &&
+                     static_cast<std::size_t>(after - p - 3) > bounds.max_line_length) ||
+                    depth >= bounds.max_depth || depth == fast_depth ||
+                    declared > bounds.max_elements || (pairs && declared > bounds.max_elements / 2))
+                    goto stop;
+                const std::uint64_t children = pairs ? declared * 2 : declared;
+                // A reply that cannot be all here, or has too many values: the
+                // general path reads (or rejects) it. Either way nothing is
+                // reserved for bytes that have not arrived.
+                if (children > static_cast<std::uint64_t>(end - after) / min_value_bytes ||
+                    reserved + children > bounds.max_nodes)
+                    goto stop;
+                reserved += children;
+                builder_.reserve(reserved);
+                const auto index = static_cast<std::uint32_t>(builder_.node_count());
+                builder_
+                    .append(t == '*'   ? type::array
+                            : t == '%' ? type::map
+                            : t == '~' ? type::set
+                                       : type::push)
+                    .size = children;
+                p = after;
+                if (children != 0) {
+                    open[depth++] = open_aggregate{index, children};
+                    continue;
+                }
+            } else if (t == '_') {
+                if (p[1] != '\r' || p[2] != '\n') goto stop;
+                builder_.append(type::null);
+                p += 3;
+            } else {
+                goto stop;
+            }
+            // A value is complete: so may be the aggregates it completes.
+            while (depth != 0 && --open[depth - 1].remaining == 0) {
+                --depth;
+                const std::uint32_t index = open[depth].node;
+                builder_.at(index).subtree =
+                    static_cast<std::uint32_t>(builder_.node_count() - index);
+            }
+            if (depth == 0) break;
+        }
+        storage_.nodes = builder_.node_data();
+        storage_.node_count = builder_.node_count();
+        storage_.bytes = first;
+        storage_.byte_count = static_cast<std::size_t>(p - first);
+        on_reply(reply(&storage_, 0));
+        builder_.clear_nodes();
+        first = p;
+        ++handed;
+    }
+stop:
+    builder_.clear_nodes();
+    const auto consumed = static_cast<std::size_t>(first - run_start);
+    parsed_ += consumed;
+    start_ = parsed_;
+    parser_.skip_whole_replies(consumed);
+    return handed;
+}
+
+template <class OnReply>
+result<std::size_t> reader::take_all(OnReply&& on_reply) {
+    release_returned_reply();
+    std::size_t handed = 0;
+    for (;;) {
+        if (parser_.idle()) handed += take_whole_replies(on_reply);
+        const taken t = take_general();
+        if (t == taken::need_more) return handed;
+        if (t == taken::failed) return to_error(parser_.error());
+        on_reply(reply(&storage_, builder_.root()));
+        builder_.clear();
+        start_ = parsed_;
+        ++handed;
+    }
+}
 
 }  // namespace respcache::resp

@@ -35,6 +35,17 @@ struct reply_node {
     reply_node() : offset(0) {}
 };
 
+// The kinds whose node holds a string (offset and size into the bytes).
+constexpr bool has_string(type t) noexcept {
+    constexpr unsigned textual = 1u << static_cast<unsigned>(type::simple_string) |
+                                 1u << static_cast<unsigned>(type::simple_error) |
+                                 1u << static_cast<unsigned>(type::blob_string) |
+                                 1u << static_cast<unsigned>(type::blob_error) |
+                                 1u << static_cast<unsigned>(type::verbatim_string) |
+                                 1u << static_cast<unsigned>(type::big_number);
+    return (textual >> static_cast<unsigned>(t)) & 1u;
+}
+
 // Where a reply's nodes and bytes are; owned by a reader or an owned_reply.
 struct reply_storage {
     const reply_node* nodes = nullptr;
@@ -65,7 +76,12 @@ class reply {
 
     // The text of a simple string, blob, error, verbatim string (without its
     // format) or big number (its digits, sign included); empty otherwise.
-    std::string_view string() const noexcept;
+    std::string_view string() const noexcept {
+        const detail::reply_node& n = node();
+        if (!detail::has_string(n.kind)) return {};
+        const char* base = n.in_side_bytes ? storage_->side_bytes : storage_->bytes;
+        return {base + n.offset, static_cast<std::size_t>(n.size)};
+    }
     std::string_view verbatim_format() const noexcept;
     std::int64_t integer() const noexcept { return kind() == type::integer ? node().integer : 0; }
     double number() const noexcept { return kind() == type::double_number ? node().number : 0.0; }
@@ -95,8 +111,12 @@ class reply {
         iterator() = default;
         iterator(const detail::reply_storage* s, std::uint32_t position)
             : storage_(s), position_(position) {}
-        reply operator*() const noexcept;
-        iterator& operator++() noexcept;
+        reply operator*() const noexcept { return reply(storage_, value_index()); }
+        iterator& operator++() noexcept {
+            const std::uint32_t v = value_index();
+            position_ = v + storage_->nodes[v].subtree;
+            return *this;
+        }
         iterator operator++(int) noexcept {
             iterator copy = *this;
             ++*this;
@@ -107,12 +127,21 @@ class reply {
         }
 
       private:
-        std::uint32_t value_index() const noexcept;
+        // An attribute sits just before the value it annotates (the parser
+        // rejects an attribute that is not followed by a value).
+        std::uint32_t value_index() const noexcept {
+            const detail::reply_node& n = storage_->nodes[position_];
+            return n.kind == type::attribute ? position_ + n.subtree : position_;
+        }
         const detail::reply_storage* storage_ = nullptr;
         std::uint32_t position_ = 0;  // node index, possibly of a leading attribute
     };
-    iterator begin() const noexcept;
-    iterator end() const noexcept;
+    iterator begin() const noexcept {
+        return is_aggregate() ? iterator(storage_, index_ + 1) : end();
+    }
+    iterator end() const noexcept {
+        return iterator(storage_, index_ + (is_aggregate() ? node().subtree : 0));
+    }
 
     std::uint32_t index() const noexcept { return index_; }
 
