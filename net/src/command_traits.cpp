@@ -3,12 +3,13 @@
 #include <algorithm>
 #include <array>
 #include <cctype>
+#include <cstdint>
 
 namespace respcache::net {
 
 namespace {
 
-// Sorted, upper case.
+// Upper case.
 constexpr std::array<std::string_view, 56> read_only_commands = {
     "BITCOUNT",  "BITPOS",    "DBSIZE",  "DUMP",        "ECHO",     "EXISTS",     "EXPIRETIME",
     "GEODIST",   "GEOHASH",   "GEOPOS",  "GEOSEARCH",   "GET",      "GETBIT",     "GETRANGE",
@@ -41,7 +42,7 @@ constexpr const char* state_refusal =
     "QUIT, HELLO, SELECT, AUTH, CLIENT REPLY): set it in the connection string "
     "(defaultDatabase, password, protocol) or lease() a connection of your own";
 
-// Sorted, upper case.
+// Upper case.
 constexpr std::array<std::string_view, 5> transaction_commands = {
     "DISCARD", "EXEC", "MULTI", "UNWATCH", "WATCH",
 };
@@ -49,9 +50,62 @@ constexpr std::array<std::string_view, 6> state_commands = {
     "AUTH", "HELLO", "MONITOR", "QUIT", "RESET", "SELECT",
 };
 
+// Every command above with what it is, in one open-addressing table built
+// at compile time: a call classifies its command with one hash and, almost
+// always, one comparison (this runs for every call on the hot path).
+enum trait_bit : std::uint8_t {
+    read_only = 1,
+    blocks = 2,
+    subscribes = 4,
+    transactional = 8,
+    changes_state = 16,
+};
+
+struct classified {
+    std::string_view name;
+    std::uint8_t bits = 0;
+};
+
+constexpr std::size_t table_size = 256;  // a power of two, well above the 85 names
+
+constexpr std::size_t hash_of(std::string_view upper) noexcept {
+    std::uint32_t h = 2166136261u;  // FNV-1a
+    for (const char c : upper) h = (h ^ static_cast<unsigned char>(c)) * 16777619u;
+    return h & (table_size - 1);
+}
+
 template <std::size_t N>
-bool contains(const std::array<std::string_view, N>& sorted, std::string_view name) {
-    return std::binary_search(sorted.begin(), sorted.end(), name);
+constexpr void add_all(std::array<classified, table_size>& table,
+                       const std::array<std::string_view, N>& names, std::uint8_t bit) {
+    for (const std::string_view name : names) {
+        std::size_t i = hash_of(name);
+        while (!table[i].name.empty() && table[i].name != name) i = (i + 1) & (table_size - 1);
+        table[i].name = name;
+        table[i].bits |= bit;
+    }
+}
+
+constexpr std::array<classified, table_size> build_table() {
+    std::array<classified, table_size> table{};
+    add_all(table, read_only_commands, read_only);
+    add_all(table, blocking_commands, blocks);
+    add_all(table, subscription_commands, subscribes);
+    add_all(table, transaction_commands, transactional);
+    add_all(table, state_commands, changes_state);
+    return table;
+}
+
+constexpr std::array<classified, table_size> command_table = build_table();
+
+std::uint8_t bits_of(std::string_view upper) noexcept {
+    for (std::size_t i = hash_of(upper);; i = (i + 1) & (table_size - 1)) {
+        if (command_table[i].name.empty()) return 0;
+        if (command_table[i].name == upper) return command_table[i].bits;
+    }
+}
+
+char upper_ascii(char c) noexcept {
+    return c >= 'a' && c <= 'z' ? static_cast<char>(c - 32) : c;
 }
 
 bool equals_ignoring_case(std::string_view a, std::string_view b) {
@@ -66,17 +120,17 @@ bool equals_ignoring_case(std::string_view a, std::string_view b) {
 command_traits traits_of(std::string_view name, std::span<const std::string_view> arguments) {
     char upper[16];
     if (name.size() > sizeof upper) return {};
-    for (std::size_t i = 0; i < name.size(); ++i)
-        upper[i] = static_cast<char>(std::toupper(static_cast<unsigned char>(name[i])));
+    for (std::size_t i = 0; i < name.size(); ++i) upper[i] = upper_ascii(name[i]);
     const std::string_view key(upper, name.size());
 
+    const std::uint8_t bits = bits_of(key);
     command_traits traits;
-    traits.retry_safe = contains(read_only_commands, key);
-    traits.subscription = contains(subscription_commands, key);
-    traits.blocking = contains(blocking_commands, key);
+    traits.retry_safe = (bits & read_only) != 0;
+    traits.subscription = (bits & subscribes) != 0;
+    traits.blocking = (bits & blocks) != 0;
     if (traits.subscription) traits.refusal = subscription_refusal;
-    if (contains(transaction_commands, key)) traits.refusal = transaction_refusal;
-    if (contains(state_commands, key)) traits.refusal = state_refusal;
+    if (bits & transactional) traits.refusal = transaction_refusal;
+    if (bits & changes_state) traits.refusal = state_refusal;
     if (key == "CLIENT" && !arguments.empty() && equals_ignoring_case(arguments[0], "REPLY"))
         traits.refusal = state_refusal;
     if (key == "XREAD" || key == "XREADGROUP") {

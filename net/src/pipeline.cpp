@@ -149,13 +149,21 @@ pipeline::reply_use pipeline::on_reply(const resp::reply& reply) {
 void pipeline::add_deadline(const entry& e) {
     // Entries of answered requests stay until their time comes; rebuild from
     // the live requests when they outnumber them, so the heap stays small.
-    if (deadlines_.size() > 2 * queue_.size() + 1024) rebuild_deadlines();
+    if (deadlines_.size() + in_order_deadlines_.size() > 2 * queue_.size() + 1024)
+        rebuild_deadlines();
+    // Requests with one timeout come with deadlines in order: a FIFO keeps
+    // those at O(1); the heap takes the rest.
+    if (in_order_deadlines_.empty() || in_order_deadlines_.back().first <= e.deadline) {
+        in_order_deadlines_.push_back({e.deadline, e.id});
+        return;
+    }
     deadlines_.emplace_back(e.deadline, e.id);
     std::push_heap(deadlines_.begin(), deadlines_.end(), later);
 }
 
 void pipeline::rebuild_deadlines() {
     deadlines_.clear();
+    in_order_deadlines_.clear();
     for (std::size_t i = 0; i < queue_.size(); ++i)
         if (!queue_[i].completed) deadlines_.emplace_back(queue_[i].deadline, queue_[i].id);
     std::make_heap(deadlines_.begin(), deadlines_.end(), later);
@@ -169,20 +177,32 @@ bool pipeline::is_live(std::uint64_t id) noexcept {
 
 std::optional<clock::time_point> pipeline::next_deadline() noexcept {
     // Deadlines of answered requests stay in the heap; drop those on top.
+    while (!in_order_deadlines_.empty() && !is_live(in_order_deadlines_.front().second))
+        in_order_deadlines_.pop_front();
     while (!deadlines_.empty() && !is_live(deadlines_.front().second)) {
         std::pop_heap(deadlines_.begin(), deadlines_.end(), later);
         deadlines_.pop_back();
     }
-    if (deadlines_.empty()) return std::nullopt;
-    return deadlines_.front().first;
+    if (deadlines_.empty() && in_order_deadlines_.empty()) return std::nullopt;
+    if (deadlines_.empty()) return in_order_deadlines_.front().first;
+    if (in_order_deadlines_.empty()) return deadlines_.front().first;
+    return std::min(deadlines_.front().first, in_order_deadlines_.front().first);
 }
 
 std::optional<error> pipeline::expire(clock::time_point now) {
     std::optional<error> drop;
-    while (!deadlines_.empty() && deadlines_.front().first <= now) {
-        const std::uint64_t id = deadlines_.front().second;
-        std::pop_heap(deadlines_.begin(), deadlines_.end(), later);
-        deadlines_.pop_back();
+    for (;;) {
+        std::uint64_t id = 0;
+        if (!in_order_deadlines_.empty() && in_order_deadlines_.front().first <= now) {
+            id = in_order_deadlines_.front().second;
+            in_order_deadlines_.pop_front();
+        } else if (!deadlines_.empty() && deadlines_.front().first <= now) {
+            id = deadlines_.front().second;
+            std::pop_heap(deadlines_.begin(), deadlines_.end(), later);
+            deadlines_.pop_back();
+        } else {
+            break;
+        }
         if (queue_.empty() || id < queue_.front().id) continue;
         const std::uint64_t index = id - queue_.front().id;
         if (index >= queue_.size()) continue;
@@ -271,6 +291,7 @@ void pipeline::fail_all(const error& reason) {
     write_index_ = 0;
     cancelled_unsent_ = 0;
     deadlines_.clear();
+    in_order_deadlines_.clear();
 }
 
 // --- bookkeeping ------------------------------------------------------------------

@@ -164,6 +164,7 @@ class pipeline {
     std::size_t write_index_ = 0;   // queue_ index of the first entry not wholly written
     std::size_t cancelled_unsent_ = 0;
     std::vector<std::pair<clock::time_point, std::uint64_t>> deadlines_;  // min-heap
+    detail::ring<std::pair<clock::time_point, std::uint64_t>> in_order_deadlines_;
 
     std::atomic<std::uint64_t> timeouts_{0};
     std::size_t released_requests_ = 0;
