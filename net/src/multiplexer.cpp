@@ -516,15 +516,8 @@ void multiplexer_core::run() {
         const bool command_idle = command_.sock.is_open() && command_.requests.idle() &&
                                   command_.reader.idle() &&
                                   !(command_.protocol == 3 && !subscriptions_.empty());
-        {
-            std::lock_guard lock(mutex_);
-            if (closing_) break;
-            if (!handed_.empty()) continue;
-            io_sleeping_ = true;
-            command_link_idle_ = command_idle;
-            replies_expected_ = replies_expected;
-            io_wake_at_ = wake_at;
-        }
+        // Everything poll() needs is read before sleeping is published: from
+        // then on a leader may own the command link.
         const bool command_writes = command_.sock.is_open() && command_.requests.wants_write();
         const bool subscriber_writes =
             subscriber_.sock.is_open() && subscriber_.requests.wants_write();

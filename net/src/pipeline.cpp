@@ -169,10 +169,15 @@ void pipeline::rebuild_deadlines() {
     std::make_heap(deadlines_.begin(), deadlines_.end(), later);
 }
 
-bool pipeline::is_live(std::uint64_t id) noexcept {
-    if (queue_.empty() || id < queue_.front().id) return false;
+pipeline::entry* pipeline::find(std::uint64_t id) noexcept {
+    if (queue_.empty() || id < queue_.front().id) return nullptr;
     const std::uint64_t index = id - queue_.front().id;
-    return index < queue_.size() && !queue_[index].completed && queue_[index].replies_left > 0;
+    return index < queue_.size() ? &queue_[index] : nullptr;
+}
+
+bool pipeline::is_live(std::uint64_t id) noexcept {
+    const entry* e = find(id);
+    return e != nullptr && !e->completed && e->replies_left > 0;
 }
 
 std::optional<clock::time_point> pipeline::next_deadline() noexcept {
@@ -203,11 +208,8 @@ std::optional<error> pipeline::expire(clock::time_point now) {
         } else {
             break;
         }
-        if (queue_.empty() || id < queue_.front().id) continue;
-        const std::uint64_t index = id - queue_.front().id;
-        if (index >= queue_.size()) continue;
-        entry& e = queue_[index];
-        if (e.completed || e.replies_left == 0) continue;
+        if (!is_live(id)) continue;
+        entry& e = *find(id);
         if (e.kind == request_kind::keepalive) {
             e.completed = true;
             drop = error{error_kind::timeout,

@@ -143,6 +143,7 @@ class pipeline {
     entry* first_unfinished() noexcept;
     bool written(const entry& e) const noexcept { return e.offset < written_; }
     bool wholly_written(const entry& e) const noexcept { return e.offset + e.length <= written_; }
+    entry* find(std::uint64_t id) noexcept;  // by id; null once popped
     bool is_live(std::uint64_t id) noexcept;
     void complete(entry& e, result<resp::reply> outcome);
     void release(const entry& e) noexcept;
