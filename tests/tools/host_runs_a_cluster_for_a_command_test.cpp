@@ -1,6 +1,7 @@
 #include <gtest/gtest.h>
 
 #include <string>
+#include <string_view>
 
 #include "run_command.hpp"
 
@@ -26,6 +27,20 @@ TEST(RespcacheHostCluster, RunsTheCommandWithEveryNodeInTheConnectionString) {
     EXPECT_NE(first_line.find(",password="), std::string::npos) << "a password is generated";
     EXPECT_NE(r.out.find("cluster_state:ok"), std::string::npos) << r.out;
     EXPECT_NE(r.out.find("cluster_size:3"), std::string::npos) << r.out;
+}
+
+TEST(RespcacheHostCluster, NoNodeCommandLineShowsThePassword) {
+    const auto r = run_command(tool + " host --cluster 3 -- sh -c 'echo " +
+                               "\"$ConnectionStrings__cache\"; ps -eo args'");
+    ASSERT_EQ(r.status, 0) << r.out;
+    const std::string first_line = r.out.substr(0, r.out.find('\n'));
+    const auto at = first_line.find(",password=");
+    ASSERT_NE(at, std::string::npos) << first_line;
+    std::string password = first_line.substr(at + 10);
+    password = password.substr(0, password.find(','));
+    ASSERT_EQ(password.size(), 32u) << first_line;
+    EXPECT_GE(count(r.out, "[cluster]"), 3u) << "the nodes are in the list:\n" << r.out;
+    EXPECT_EQ(count(r.out, password), 1u) << "only the connection string carries it:\n" << r.out;
 }
 
 TEST(RespcacheHostCluster, RefusesTooFewPrimariesAndOptionsOfASingleServer) {

@@ -22,9 +22,9 @@
 #include <thread>
 #include <vector>
 
+#include "host_secrets.hpp"
 #include "respcache/net/connection.hpp"
 #include "respcache/net/connection_string.hpp"
-#include "host_secrets.hpp"
 #include "subcommands.hpp"
 
 namespace respcache::tools {
@@ -146,8 +146,22 @@ class cluster_processes {
                                          "5000",
                                          "--repl-diskless-sync-delay",
                                          "0"};
-        if (!password.empty())
-            args.insert(args.end(), {"--requirepass", password, "--masterauth", password});
+        if (!password.empty()) {
+            // In a file only the owner reads, never on the command line (ps,
+            // /proc/PID/cmdline), as `respcache host` does for one server.
+            const std::string secrets = dir + "/secrets.conf";
+            const std::string requirepass = requirepass_line(password);
+            const std::string masterauth =
+                "masterauth" + requirepass.substr(std::string_view("requirepass").size());
+            const int fd = ::open(secrets.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+            if (fd < 0) return "cannot write " + secrets + ": " + std::strerror(errno);
+            const std::string text = requirepass + masterauth;
+            const bool written =
+                ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size());
+            ::close(fd);
+            if (!written) return "cannot write " + secrets;
+            args.insert(args.begin() + 1, secrets);
+        }
         std::vector<char*> argv;
         for (auto& a : args) argv.push_back(a.data());
         argv.push_back(nullptr);
