@@ -30,6 +30,23 @@ std::string encode(const std::vector<std::string>& args) {
     return out;
 }
 
+// Field 3 of /proc/<pid>/task/<tid>/stat is the thread's state; 'T' is stopped.
+bool every_thread_stopped(pid_t pid) {
+    std::error_code missing;
+    const std::filesystem::path tasks = "/proc/" + std::to_string(pid) + "/task";
+    for (const auto& task : std::filesystem::directory_iterator(tasks, missing)) {
+        std::FILE* stat = std::fopen((task.path() / "stat").c_str(), "r");
+        if (stat == nullptr) continue;  // the thread ended
+        char line[512];
+        const bool read = std::fgets(line, sizeof line, stat) != nullptr;
+        std::fclose(stat);
+        const char* after_name = read ? std::strrchr(line, ')') : nullptr;
+        if (after_name == nullptr || after_name[1] == '\0') continue;
+        if (after_name[2] != 'T' && after_name[2] != 't') return false;
+    }
+    return !missing;
+}
+
 }  // namespace
 
 redis_server::redis_server(settings s) : settings_(std::move(s)) {
@@ -167,7 +184,13 @@ void redis_server::kill() {
 }
 
 void redis_server::pause() {
-    if (pid_ > 0) ::kill(pid_, SIGSTOP);
+    if (pid_ <= 0) return;
+    ::kill(pid_, SIGSTOP);
+    // kill() returns before a multi-threaded server (Garnet) has stopped every
+    // thread; a request sent in that gap would still be answered.
+    const auto patience = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+    while (!every_thread_stopped(pid_) && std::chrono::steady_clock::now() < patience)
+        std::this_thread::sleep_for(std::chrono::milliseconds(1));
 }
 
 void redis_server::resume() {
