@@ -49,6 +49,12 @@ constexpr std::array<std::string_view, 5> transaction_commands = {
 constexpr std::array<std::string_view, 6> state_commands = {
     "AUTH", "HELLO", "MONITOR", "QUIT", "RESET", "SELECT",
 };
+// What these are depends on their arguments (CLIENT REPLY, XREAD ... BLOCK).
+constexpr std::array<std::string_view, 3> argument_dependent_commands = {
+    "CLIENT",
+    "XREAD",
+    "XREADGROUP",
+};
 
 // Every command above with what it is, in one open-addressing table built
 // at compile time: a call classifies its command with one hash and, almost
@@ -59,6 +65,7 @@ enum trait_bit : std::uint8_t {
     subscribes = 4,
     transactional = 8,
     changes_state = 16,
+    depends_on_arguments = 32,
 };
 
 struct classified {
@@ -92,6 +99,7 @@ constexpr std::array<classified, table_size> build_table() {
     add_all(table, subscription_commands, subscribes);
     add_all(table, transaction_commands, transactional);
     add_all(table, state_commands, changes_state);
+    add_all(table, argument_dependent_commands, depends_on_arguments);
     return table;
 }
 
@@ -131,6 +139,7 @@ command_traits traits_of(std::string_view name, std::span<const std::string_view
     if (traits.subscription) traits.refusal = subscription_refusal;
     if (bits & transactional) traits.refusal = transaction_refusal;
     if (bits & changes_state) traits.refusal = state_refusal;
+    if (!(bits & depends_on_arguments)) return traits;
     if (key == "CLIENT" && !arguments.empty() && equals_ignoring_case(arguments[0], "REPLY"))
         traits.refusal = state_refusal;
     if (key == "XREAD" || key == "XREADGROUP") {

@@ -21,7 +21,7 @@ constexpr std::size_t shrink_threshold = 1024 * 1024;
 // --- adding requests ------------------------------------------------------------
 
 void pipeline::push(std::string_view bytes, const request_spec& spec, completion done) {
-    entry e;
+    entry& e = queue_.emplace_back();
     e.id = next_id_++;
     e.deadline = spec.deadline;
     e.done = std::move(done);
@@ -33,8 +33,7 @@ void pipeline::push(std::string_view bytes, const request_spec& spec, completion
     e.retry_safe = spec.retry_safe;
     e.counted = spec.counted && spec.kind != request_kind::keepalive;
     wire_.append(bytes);
-    queue_.push_back(std::move(e));
-    add_deadline(queue_.back());
+    add_deadline(e);
 }
 
 void pipeline::prepend(std::span<prelude_request> requests) {
@@ -299,10 +298,11 @@ void pipeline::fail_all(const error& reason) {
 // --- bookkeeping ------------------------------------------------------------------
 
 void pipeline::complete(entry& e, result<resp::reply> outcome) {
+    // Called where it is stored: a completion may not call back into the
+    // pipeline, so the entry stays put while it runs.
     e.completed = true;
-    completion done = std::move(e.done);
+    if (e.done) e.done(std::move(outcome));
     e.done = nullptr;
-    if (done) done(std::move(outcome));
 }
 
 void pipeline::release(const entry& e) noexcept {
@@ -312,6 +312,7 @@ void pipeline::release(const entry& e) noexcept {
 }
 
 void pipeline::pop_finished() noexcept {
+    if (queue_.empty() || queue_.front().replies_left != 0) return;
     while (!queue_.empty() && queue_.front().replies_left == 0) {
         const entry& front = queue_.front();
         if (write_index_ == 0) {

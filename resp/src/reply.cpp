@@ -1,5 +1,9 @@
 #include "respcache/resp/reply.hpp"
 
+#include <cstring>
+#include <new>
+#include <type_traits>
+
 namespace respcache::resp {
 
 namespace {
@@ -39,39 +43,47 @@ reply reply::attributes() const noexcept {
 
 owned_reply reply::to_owned() const {
     owned_reply copy;
-    copy.state_->nodes.assign(storage_->nodes, storage_->nodes + storage_->node_count);
-    copy.state_->bytes.append(storage_->bytes, storage_->byte_count);
-    copy.state_->side_bytes.append(storage_->side_bytes, storage_->side_byte_count);
-    copy.state_->point_storage();
+    copy.block_ = owned_reply::copy_of(*storage_);
     copy.root_ = index_;
     return copy;
 }
 
-owned_reply::owned_reply() : state_(std::make_unique<state>()) {
-    // A default owned reply is a single null.
-    state_->nodes.emplace_back();
-    state_->point_storage();
+std::unique_ptr<owned_reply::block, owned_reply::block_deleter> owned_reply::copy_of(
+    const detail::reply_storage& from) {
+    static_assert(std::is_trivially_copyable_v<detail::reply_node>);
+    static_assert(sizeof(block) % alignof(detail::reply_node) == 0);
+    const std::size_t node_bytes = from.node_count * sizeof(detail::reply_node);
+    const std::size_t total = sizeof(block) + node_bytes + from.byte_count + from.side_byte_count;
+    char* memory = static_cast<char*>(::operator new(total));
+    auto* b = ::new (memory) block{};
+    b->allocated = total;
+    char* nodes = memory + sizeof(block);
+    char* bytes = nodes + node_bytes;
+    char* side_bytes = bytes + from.byte_count;
+    if (node_bytes) std::memcpy(nodes, from.nodes, node_bytes);
+    if (from.byte_count) std::memcpy(bytes, from.bytes, from.byte_count);
+    if (from.side_byte_count) std::memcpy(side_bytes, from.side_bytes, from.side_byte_count);
+    b->storage = {reinterpret_cast<const detail::reply_node*>(nodes),
+                  from.node_count,
+                  bytes,
+                  from.byte_count,
+                  side_bytes,
+                  from.side_byte_count};
+    return std::unique_ptr<block, block_deleter>(b);
 }
 
-owned_reply::owned_reply(const owned_reply& other) : owned_reply() {
-    if (!other.state_) return;
-    *state_ = *other.state_;
-    state_->point_storage();
-    root_ = other.root_;
+void owned_reply::block_deleter::operator()(block* b) const noexcept {
+    const std::size_t allocated = b->allocated;
+    b->~block();
+    ::operator delete(static_cast<void*>(b), allocated);
 }
+
+owned_reply::owned_reply(const owned_reply& other)
+    : block_(other.block_ ? copy_of(other.block_->storage) : nullptr), root_(other.root_) {}
 
 owned_reply& owned_reply::operator=(const owned_reply& other) {
     if (this != &other) *this = owned_reply(other);
     return *this;
-}
-
-void owned_reply::state::point_storage() noexcept {
-    storage.nodes = nodes.data();
-    storage.node_count = nodes.size();
-    storage.bytes = bytes.data();
-    storage.byte_count = bytes.size();
-    storage.side_bytes = side_bytes.data();
-    storage.side_byte_count = side_bytes.size();
 }
 
 }  // namespace respcache::resp

@@ -1,9 +1,12 @@
+#include <linux/futex.h>
 #include <sys/resource.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <atomic>
 #include <charconv>
 #include <chrono>
+#include <condition_variable>
 #include <cstdio>
 #include <map>
 #include <mutex>
@@ -34,8 +37,11 @@ constexpr std::string_view bench_usage =
     "                        expiration (default 1 KiB values)\n"
     "  --ratio SET:GET       mix of a mixed workload (default 1:10)\n"
     "  --threads N           caller threads (default 1)\n"
-    "  --mode M              blocking | async | pipeline (default blocking)\n"
-    "  --inflight N          async: requests in flight per thread (default 64)\n"
+    "  --mode M              blocking | async | chained | pipeline (default blocking);\n"
+    "                        async: the caller thread refills a window that is half\n"
+    "                        done; chained: each completion issues the next request,\n"
+    "                        as an event-driven service does\n"
+    "  --inflight N          async, chained: requests in flight per thread (default 64)\n"
     "  --pipeline N          pipeline: commands per batch (default 16)\n"
     "  --data-size BYTES     value size (default 32)\n"
     "  --keyspace N          keys key:0 .. key:N-1 (default 10000)\n"
@@ -44,7 +50,7 @@ constexpr std::string_view bench_usage =
     "  --json                one JSON object instead of the table\n";
 
 enum class workload { get, set, mixed, cache };
-enum class mode { blocking, async, pipeline };
+enum class mode { blocking, async, chained, pipeline };
 
 struct bench_options {
     std::optional<std::string_view> connection;
@@ -105,6 +111,8 @@ std::optional<std::string> parse_options(std::span<const std::string_view> args,
                 o.how = mode::blocking;
             else if (value == "async")
                 o.how = mode::async;
+            else if (value == "chained")
+                o.how = mode::chained;
             else if (value == "pipeline")
                 o.how = mode::pipeline;
             else
@@ -160,29 +168,40 @@ class key_picker {
 // Keeps up to `limit` asynchronous requests in flight. A full window sleeps
 // until half of it has completed, so one wake-up refills many slots and the
 // requests reach the multiplexer in bursts, as they would from a busy server.
+// It sleeps in the kernel at once: std::atomic::wait spins and yields first,
+// which on a small machine takes the core the I/O thread and the server need.
 class inflight_window {
   public:
     explicit inflight_window(unsigned limit) : limit_(limit), low_(limit / 2) {}
 
     void acquire() {
-        if (count_.load(std::memory_order_acquire) >= limit_) {
-            for (unsigned n = count_.load(); n > low_; n = count_.load()) count_.wait(n);
-        }
+        if (count_.load(std::memory_order_acquire) >= limit_) sleep_while_above(low_);
         count_.fetch_add(1, std::memory_order_acq_rel);
     }
     // On the I/O thread, once per completion.
     void release() {
-        const unsigned left = count_.fetch_sub(1, std::memory_order_acq_rel) - 1;
-        if (left == low_ || left == 0) count_.notify_one();
+        const unsigned left = count_.fetch_sub(1, std::memory_order_seq_cst) - 1;
+        if ((left == low_ || left == 0) && sleeping_.load(std::memory_order_seq_cst))
+            futex(FUTEX_WAKE_PRIVATE, 1);
     }
-    void drain() {
-        for (unsigned n = count_.load(); n > 0; n = count_.load()) count_.wait(n);
-    }
+    void drain() { sleep_while_above(0); }
 
   private:
+    void sleep_while_above(unsigned level) {
+        for (unsigned n = count_.load(); n > level; n = count_.load()) {
+            sleeping_.store(true, std::memory_order_seq_cst);
+            if (count_.load(std::memory_order_seq_cst) == n) futex(FUTEX_WAIT_PRIVATE, n);
+            sleeping_.store(false, std::memory_order_relaxed);
+        }
+    }
+    void futex(int op, unsigned value) {
+        ::syscall(SYS_futex, reinterpret_cast<unsigned*>(&count_), op, value, nullptr, nullptr, 0);
+    }
+
     const unsigned limit_;
     const unsigned low_;
     std::atomic<unsigned> count_{0};
+    std::atomic<bool> sleeping_{false};
 };
 
 class bench_run {
@@ -283,7 +302,17 @@ class bench_run {
         return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_usec) / 1e6;
     }
     const char* mode_name() const {
-        return o_.how == mode::blocking ? "blocking" : o_.how == mode::async ? "async" : "pipeline";
+        switch (o_.how) {
+            case mode::blocking:
+                return "blocking";
+            case mode::async:
+                return "async";
+            case mode::chained:
+                return "chained";
+            case mode::pipeline:
+                return "pipeline";
+        }
+        return "";
     }
     const char* workload_name() const {
         switch (o_.work) {
@@ -368,6 +397,9 @@ class bench_run {
                     m_.async_call(call_options_now(), done, "GET", key);
             }
             slots.drain();
+        } else if (o_.how == mode::chained) {
+            chain links(*this, tally, index);
+            links.run();
         } else {
             net::command_batch batch;
             while (const unsigned size = claim(o_.pipeline)) {
@@ -388,6 +420,79 @@ class bench_run {
             }
         }
     }
+
+    // `inflight` requests, each of whose completions (on the I/O thread)
+    // issues the next one, until the run is over.
+    class chain {
+      public:
+        chain(bench_run& run, thread_tally& tally, unsigned index)
+            : run_(run),
+              tally_(tally),
+              keys_(run.o_.keyspace, index * 7919 + 1),
+              choice_(index + 17),
+              running_(run.o_.inflight) {}
+
+        void run() {
+            for (unsigned i = 0; i < run_.o_.inflight; ++i) issue_next();
+            std::unique_lock lock(mutex_);
+            ended_.wait(lock, [this] { return running_ == 0; });
+        }
+
+      private:
+        void issue_next() {
+            if (!run_.claim()) {
+                std::lock_guard lock(mutex_);
+                if (--running_ == 0) ended_.notify_one();
+                return;
+            }
+            std::string key;
+            bool set;
+            {
+                std::lock_guard lock(mutex_);
+                key = keys_.next();
+                set = run_.is_set(choice_);
+            }
+            const auto began = steady::now();
+            auto done = [this, began](result<resp::reply> r) {
+                {
+                    std::lock_guard lock(run_.async_mutex_);
+                    run_.async_latencies_.record(elapsed_ns(began));
+                    if (!r) ++run_.async_errors_[r.error_value().kind];
+                }
+                tally_.done.fetch_add(1, std::memory_order_relaxed);
+                // A refusal completes on the calling thread: issuing again
+                // from it would recurse.
+                const bool refused = !r && (r.error_value().kind == error_kind::closed ||
+                                            r.error_value().kind == error_kind::limit);
+                if (refused) {
+                    std::lock_guard lock(mutex_);
+                    if (--running_ == 0) ended_.notify_one();
+                    return;
+                }
+                issue_next();
+            };
+            if (run_.cache_ && set)
+                run_.cache_->async_set(key, run_.value_, run_.sliding_, [done](result<void> r) {
+                    done(r ? result<resp::reply>(resp::reply()) : r.error_value());
+                });
+            else if (run_.cache_)
+                run_.cache_->async_get(key, [done](cache::distributed_cache::get_result r) {
+                    done(r ? result<resp::reply>(resp::reply()) : r.error_value());
+                });
+            else if (set)
+                run_.m_.async_call(run_.call_options_now(), done, "SET", key, run_.value_);
+            else
+                run_.m_.async_call(run_.call_options_now(), done, "GET", key);
+        }
+
+        bench_run& run_;
+        thread_tally& tally_;
+        key_picker keys_;
+        std::mt19937 choice_;
+        std::mutex mutex_;
+        std::condition_variable ended_;
+        unsigned running_;
+    };
 
     std::optional<error> plain_call(std::string_view key, bool set) {
         auto r = set ? m_.call(call_options_now(), "SET", key, value_)

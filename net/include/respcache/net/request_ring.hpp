@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstddef>
+#include <memory>
 #include <utility>
 #include <vector>
 
@@ -17,17 +18,23 @@ class ring {
     T& back() noexcept { return (*this)[size_ - 1]; }
     T& operator[](std::size_t i) noexcept { return slots_[(head_ + i) & (slots_.size() - 1)]; }
 
-    void push_back(T value) {
+    void push_back(T value) { emplace_back() = std::move(value); }
+    // A slot at the back in its default state, to be filled in place.
+    T& emplace_back() {
         if (size_ == slots_.size()) grow();
-        slots_[(head_ + size_) & (slots_.size() - 1)] = std::move(value);
+        T& slot = slots_[(head_ + size_) & (slots_.size() - 1)];
         ++size_;
+        return slot;
     }
     void clear() noexcept {
         while (size_ > 0) pop_front();
         head_ = 0;
     }
+    // The slot goes back to its default state, so what it held is released now.
     void pop_front() noexcept {
-        slots_[head_] = T{};
+        T& slot = slots_[head_];
+        std::destroy_at(&slot);
+        std::construct_at(&slot);
         head_ = (head_ + 1) & (slots_.size() - 1);
         --size_;
     }

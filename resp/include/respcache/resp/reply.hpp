@@ -151,29 +151,33 @@ class reply {
     std::uint32_t index_ = 0;
 };
 
-// A reply that owns its bytes: outlives the reader it came from.
+// A reply that owns its bytes: outlives the reader it came from. Its nodes
+// and bytes live in one allocation (none for a default, null reply).
 class owned_reply {
   public:
-    owned_reply();
+    owned_reply() noexcept = default;
     owned_reply(owned_reply&&) noexcept = default;
     owned_reply& operator=(owned_reply&&) noexcept = default;
     owned_reply(const owned_reply& other);
     owned_reply& operator=(const owned_reply& other);
 
     // A moved-from owned_reply views a null.
-    reply view() const noexcept { return state_ ? reply(&state_->storage, root_) : reply(); }
+    reply view() const noexcept { return block_ ? reply(&block_->storage, root_) : reply(); }
     reply operator*() const noexcept { return view(); }
 
   private:
     friend class reply;
-    struct state {
-        std::vector<detail::reply_node> nodes;
-        std::string bytes;
-        std::string side_bytes;
+    // The storage header; the nodes, bytes and side bytes follow it.
+    struct block {
         detail::reply_storage storage;
-        void point_storage() noexcept;
+        std::size_t allocated;
     };
-    std::unique_ptr<state> state_;
+    struct block_deleter {
+        void operator()(block* b) const noexcept;
+    };
+    static std::unique_ptr<block, block_deleter> copy_of(const detail::reply_storage& from);
+
+    std::unique_ptr<block, block_deleter> block_;
     std::uint32_t root_ = 0;
 };
 
