@@ -48,6 +48,16 @@ error closed_error() {
     return error{error_kind::closed, "the multiplexer is closed"};
 }
 
+// The core whose I/O thread this is: completions and message handlers run
+// here, so a call from one must never wait for this thread.
+thread_local const multiplexer_core* driven_here = nullptr;
+
+error waits_for_itself() {
+    return error{error_kind::config,
+                 "a blocking call from a completion or message handler would wait for the "
+                 "thread that runs it: use async_call() there"};
+}
+
 // An error reply becomes an error of kind server_reply: the rule of every
 // path that returns an owned reply.
 result<resp::owned_reply> error_reply_as_error(result<resp::owned_reply> outcome) {
@@ -158,6 +168,10 @@ std::optional<error> multiplexer_core::admit(std::unique_lock<std::mutex>& lock,
         return queued_requests_ >= settings_.max_queued_requests ||
                (queued_bytes_ >= settings_.max_queued_bytes && queued_requests_ > 0);
     };
+    if (driven_here == this && full())
+        return error{error_kind::limit,
+                     "the request queue is full (" + std::to_string(queued_requests_) +
+                         " requests), and this call comes from the thread that empties it"};
     while (!closing_ && full()) {
         if (space_available_.wait_until(lock, deadline) == std::cv_status::timeout && full() &&
             !closing_) {
@@ -205,6 +219,7 @@ bool multiplexer_core::may_lead(const std::unique_lock<std::mutex>&) const {
 result<resp::owned_reply> multiplexer_core::call(const call_options& options, command_traits traits,
                                                  std::string_view encoded) {
     if (traits.refusal != nullptr) return error{error_kind::config, traits.refusal};
+    if (driven_here == this) return waits_for_itself();
     const clock::time_point deadline = deadline_for(options, true);
     if (traits.blocking) return error_reply_as_error(run_blocking_here(encoded, deadline));
     const request_spec spec{deadline, request_kind::command, 1,
@@ -298,6 +313,7 @@ result<std::vector<resp::owned_reply>> multiplexer_core::execute_batch(
         std::vector<std::optional<result<resp::owned_reply>>> outcomes;
         std::size_t left;
     } g;
+    if (driven_here == this) return waits_for_itself();
     g.outcomes.resize(ends.size());
     g.left = ends.size();
     const clock::time_point deadline = deadline_for(options, true);
@@ -337,6 +353,7 @@ result<std::vector<resp::owned_reply>> multiplexer_core::execute_batch(
 result<resp::owned_reply> multiplexer_core::execute_transaction(std::string_view encoded,
                                                                 std::size_t commands,
                                                                 const call_options& options) {
+    if (driven_here == this) return waits_for_itself();
     const request_spec spec{deadline_for(options, true), request_kind::transaction,
                             static_cast<std::uint32_t>(commands + 2), false};
     reply_waiter w;
@@ -360,6 +377,7 @@ result<resp::owned_reply> multiplexer_core::execute_transaction(std::string_view
 // --- dedicated connections ------------------------------------------------------
 
 result<leased_connection> multiplexer_core::lease() {
+    if (driven_here == this) return waits_for_itself();
     {
         std::lock_guard lock(mutex_);
         if (closing_) return closed_error();
@@ -471,6 +489,7 @@ result<void> multiplexer_core::change_subscription(channel_kind kind, std::strin
 // --- the I/O thread -------------------------------------------------------------
 
 void multiplexer_core::run() {
+    driven_here = this;
     if (!command_.sock.is_open()) command_.next_attempt = clock::now();
     for (;;) {
         bool leader;

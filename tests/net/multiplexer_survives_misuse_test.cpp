@@ -373,6 +373,85 @@ TEST(MultiplexerDedicated, AsyncBlockingCallsShareABoundedSetOfConnections) {
     EXPECT_LE(std::count(list.begin(), list.end(), '\n'), 4) << list;
 }
 
+// Completions and message handlers run on the I/O thread: a call from one
+// that waited for a reply, or for queue space, would wait for itself.
+TEST(MultiplexerReentry, ABlockingCallFromACompletionIsRefusedAndEverythingGoesOn) {
+    testing::redis_server server;
+    auto m = connect_to(at_port(server.port()));
+    ASSERT_TRUE(m);
+    std::promise<std::vector<error_kind>> inner;
+    m->async_call(
+        [&](result<resp::reply>) {
+            std::vector<error_kind> kinds;
+            auto single = m->call("PING");
+            kinds.push_back(single ? error_kind::closed : single.error_value().kind);
+            command_batch batch;
+            batch.add("PING");
+            auto batched = m->execute(batch);
+            kinds.push_back(batched ? error_kind::closed : batched.error_value().kind);
+            transaction tx;
+            tx.add("INCR", "n");
+            auto committed = m->execute(tx);
+            kinds.push_back(committed ? error_kind::closed : committed.error_value().kind);
+            auto leased = m->lease();
+            kinds.push_back(leased ? error_kind::closed : leased.error_value().kind);
+            inner.set_value(kinds);
+        },
+        "PING");
+    auto future = inner.get_future();
+    ASSERT_EQ(future.wait_for(10s), std::future_status::ready)
+        << "the I/O thread waited for itself";
+    for (error_kind kind : future.get()) EXPECT_EQ(kind, error_kind::config);
+    EXPECT_TRUE(m->call("GET", "n")->view().is_null());  // the transaction never ran
+    EXPECT_TRUE(m->call("PING"));
+}
+
+TEST(MultiplexerReentry, ABlockingCallFromAMessageHandlerIsRefused) {
+    testing::redis_server server;
+    for (const char* protocol : {"resp2", "resp3"}) {
+        auto m = connect_to(at_port(server.port(), std::string(",protocol=") + protocol));
+        auto publisher = connect_to(at_port(server.port()));
+        ASSERT_TRUE(m && publisher);
+        std::promise<error_kind> inner;
+        std::atomic<bool> once{false};
+        ASSERT_TRUE(m->subscribe("news", [&](const pubsub_message&) {
+            if (once.exchange(true)) return;
+            auto r = m->call("PING");
+            inner.set_value(r ? error_kind::closed : r.error_value().kind);
+        }));
+        ASSERT_TRUE(publisher->call("PUBLISH", "news", "now"));
+        auto future = inner.get_future();
+        ASSERT_EQ(future.wait_for(10s), std::future_status::ready) << protocol;
+        EXPECT_EQ(future.get(), error_kind::config) << protocol;
+        EXPECT_TRUE(m->call("PING")) << protocol;
+    }
+}
+
+TEST(MultiplexerReentry, AnAsyncCallFromACompletionOnAFullQueueFailsAtOnce) {
+    testing::redis_server server;
+    multiplexer_settings one;
+    one.max_queued_requests = 1;
+    // Waiting for space would last this long, holding up every request.
+    auto m = connect_to(at_port(server.port(), ",asyncTimeout=60000"), one);
+    ASSERT_TRUE(m);
+    std::promise<error_kind> inner;
+    m->async_call(
+        [&](result<resp::reply>) {
+            // The request being completed still holds the only place.
+            m->async_call(
+                [&](result<resp::reply> r) {
+                    inner.set_value(r ? error_kind::closed : r.error_value().kind);
+                },
+                "PING");
+        },
+        "PING");
+    auto future = inner.get_future();
+    ASSERT_EQ(future.wait_for(10s), std::future_status::ready)
+        << "the I/O thread waited for itself";
+    EXPECT_EQ(future.get(), error_kind::limit);
+    EXPECT_TRUE(m->call("PING"));
+}
+
 TEST(MultiplexerLeader, AnIdleBlockingCallNeedsNoHandOff) {
     testing::redis_server server;
     auto m = connect_to(at_port(server.port()));
