@@ -63,6 +63,8 @@ row() {
 echo "| GET of ${size}-byte values, ${seconds} s each | respcache ops/s | CPU µs/op | p50 ms | redis-benchmark ops/s | CPU µs/op | p50 ms | ratio |"
 echo "|---|---:|---:|---:|---:|---:|---:|---:|"
 row "async, 1 connection, 64 in flight vs \`-P 64 -c 1\`" "$(ours --mode async --inflight 64)" "$(peer -P 64 -c 1)"
+row "chained (each completion sends the next), 64 in flight vs \`-P 64 -c 1\`" \
+    "$(ours --mode chained --inflight 64)" "$(peer -P 64 -c 1)"
 row "async, 1 connection, 1024 in flight vs \`-P 64 -c 1\`" "$(ours --mode async --inflight 1024)" "$(peer -P 64 -c 1)"
 row "64 threads blocking on 1 connection vs \`-P 1 -c 64\`" "$(ours --threads 64)" "$(peer -P 1 -c 64)"
 row "1 thread blocking (depth 1) vs \`-P 1 -c 1\`" "$(ours --threads 1)" "$(peer -P 1 -c 1)"

@@ -38,6 +38,7 @@ peer() {
 echo "| load, ${requests} GETs | respcache syscalls/op | redis-benchmark syscalls/op |"
 echo "|---|---:|---:|"
 echo "| async, 64 in flight vs \`-P 64 -c 1\` | $(ours --mode async --inflight 64) | $(peer -P 64 -c 1) |"
+echo "| chained, 64 in flight vs \`-P 64 -c 1\` | $(ours --mode chained --inflight 64) | $(peer -P 64 -c 1) |"
 echo "| async, 1024 in flight vs \`-P 64 -c 1\` | $(ours --mode async --inflight 1024) | $(peer -P 64 -c 1) |"
 echo "| 64 threads blocking vs \`-P 1 -c 64\` | $(ours --threads 64) | $(peer -P 1 -c 64) |"
 echo "| 1 thread blocking vs \`-P 1 -c 1\` | $(ours --threads 1) | $(peer -P 1 -c 1) |"
