@@ -107,6 +107,11 @@ result<resp::reply> connection::read_reply(clock::time_point deadline, int inter
     }
 }
 
+error connection::queued_before_call() const {
+    return error{error_kind::config,
+                 "call() with " + std::to_string(queued_) + " commands queued: flush() them first"};
+}
+
 result<resp::owned_reply> connection::call_queued_one() {
     auto replies = flush();
     if (!replies) return replies.error_value();

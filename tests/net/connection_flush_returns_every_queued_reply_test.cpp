@@ -43,6 +43,26 @@ TEST(ConnectionFlush, RepliesSpanningManyReadsComeBackInOrder) {
     EXPECT_EQ((*replies)[3000].view().integer(), 1);
 }
 
+TEST(ConnectionFlush, ACallWithCommandsQueuedIsRefusedAndLosesNothing) {
+    testing::redis_server server;
+    auto c = connection::open(options_for(server.connection_string()));
+    ASSERT_TRUE(c);
+    c->queue("SET", "a", "1");
+    c->queue("INCR", "n");
+    auto refused = c->call("GET", "a");
+    ASSERT_FALSE(refused);
+    EXPECT_EQ(refused.error_value().kind, error_kind::config);
+    EXPECT_EQ(c->queued(), 2u);
+    auto replies = c->flush();
+    ASSERT_TRUE(replies);
+    ASSERT_EQ(replies->size(), 2u);
+    EXPECT_EQ((*replies)[0].view().string(), "OK");
+    EXPECT_EQ((*replies)[1].view().integer(), 1);
+    auto a = c->call("GET", "a");
+    ASSERT_TRUE(a);
+    EXPECT_EQ(a->view().string(), "1");
+}
+
 TEST(ConnectionFlush, APushAmongTheRepliesGoesToTheHandler) {
     testing::redis_server server;
     auto tracked = connection::open(options_for(server.connection_string()));

@@ -34,9 +34,12 @@ class connection {
     connection& operator=(connection&&) noexcept = default;
 
     // Sends one command and waits for its reply. An error reply from the
-    // server is an error of kind server_reply.
+    // server is an error of kind server_reply. With commands queued it is a
+    // config error and sends nothing: flush() them first, or their replies
+    // would be taken for this one's.
     template <class... Args>
     result<resp::owned_reply> call(const Args&... args) {
+        if (queued_ != 0) return queued_before_call();
         queue(args...);
         return call_queued_one();
     }
@@ -94,6 +97,7 @@ class connection {
     connection(const connection_options& options, socket s, endpoint peer);
     result<void> run_handshake(clock::time_point deadline, int interrupt_fd);
     result<resp::owned_reply> call_queued_one();
+    error queued_before_call() const;
     result<void> write_all(clock::time_point deadline, int interrupt_fd = -1);
     // Reads the next reply that is not a push into reply_, or fails.
     result<resp::reply> read_reply(clock::time_point deadline, int interrupt_fd = -1);
