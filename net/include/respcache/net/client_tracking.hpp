@@ -1,0 +1,49 @@
+#pragma once
+
+#include <functional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace respcache::net {
+
+// What server-assisted client caching asks of the server (CLIENT TRACKING).
+struct tracking_options {
+    // The connection's own writes invalidate nothing for it: a cache that
+    // writes through updates its copy itself.
+    bool noloop = true;
+    // Non-empty: broadcasting mode, every key starting with one of these
+    // prefixes is reported whether or not this connection read it.
+    std::vector<std::string> bcast_prefixes;
+};
+
+// One thing the server told (or a lost connection implies) about the keys
+// this connection read.
+struct invalidation {
+    enum class kind {
+        // The server now tracks the connection's reads (after each connect
+        // and reconnect): what is read from here on is reported.
+        tracking_on,
+        // These keys changed or went away.
+        keys,
+        // Anything read before may have changed: the server flushed a
+        // database (a null invalidation), or the connection was lost or
+        // replaced, so reports may have been missed.
+        everything,
+        // The server cannot report changes on this connection (RESP2, or
+        // CLIENT TRACKING refused): nothing read can be trusted to stay fresh.
+        unavailable,
+    };
+    kind what;
+    std::span<const std::string_view> keys;  // kind keys; views valid during the call
+    std::string_view reason;                 // everything, unavailable: why
+};
+
+// Runs on the multiplexer's I/O thread, in the order of the replies on the
+// command connection: an invalidation that the server sent before a reply
+// arrives before that reply's completion runs. Keep it short; never make a
+// blocking call from it.
+using invalidation_handler = std::function<void(const invalidation&)>;
+
+}  // namespace respcache::net
