@@ -567,6 +567,25 @@ void redis_cache::do_async_remove(std::string_view key, done_handler done) {
         "DEL", state_->key(key));
 }
 
+void redis_cache::async_get_entry(std::string_view key, entry_handler done) {
+    auto finish = [state = state_, done = std::move(done)](result<resp::reply> r) {
+        if (!r) return done(r.error_value());
+        const resp::reply fields = *r;
+        if (!is_nil(fields) && fields.kind() != resp::type::array)
+            return done(unexpected("get", fields));
+        if (is_nil(fields) || fields.size() < 3 || is_nil(fields[2])) {
+            state->misses.fetch_add(1, std::memory_order_relaxed);
+            return done(std::optional<fetched_entry>());
+        }
+        state->hits.fetch_add(1, std::memory_order_relaxed);
+        stored_entry stored{text_of(fields[0]), text_of(fields[1]), std::nullopt, std::nullopt};
+        fetched_entry e{std::string(fields[2].string()),
+                        expiration{stored.absolute_expiration(), stored.sliding_expiration()}};
+        done(std::optional<fetched_entry>(std::move(e)));
+    };
+    async_read(key, true, "get", std::move(finish));
+}
+
 result<std::optional<stored_entry>> redis_cache::inspect(std::string_view key) {
     const std::string full = state_->key(key);
     net::command_batch batch;

@@ -6,7 +6,7 @@ namespace respcache::net::detail {
 
 std::string tracking_command(const tracking_options& options) {
     std::vector<std::string_view> arguments{"CLIENT", "TRACKING", "on"};
-    if (!options.bcast_prefixes.empty()) {
+    if (options.broadcast) {
         arguments.push_back("BCAST");
         for (const std::string& prefix : options.bcast_prefixes) {
             arguments.push_back("PREFIX");
@@ -88,7 +88,7 @@ void client_tracking::connection_lost(std::string_view reason) {
     protocol_ = 0;
     requested_ = false;
     if (!wanted() || !was_connected) return;
-    tell(invalidation::kind::everything, reason);
+    tell(invalidation::kind::tracking_lost, reason);
 }
 
 void client_tracking::tell(invalidation::kind what, std::string_view reason) {

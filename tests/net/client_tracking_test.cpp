@@ -35,6 +35,9 @@ struct heard {
                 case invalidation::kind::everything:
                     lines.push_back("everything: " + std::string(i.reason));
                     break;
+                case invalidation::kind::tracking_lost:
+                    lines.push_back("lost: " + std::string(i.reason));
+                    break;
                 case invalidation::kind::unavailable:
                     lines.push_back("unavailable: " + std::string(i.reason));
                     break;
@@ -82,8 +85,10 @@ std::string invalidate(const std::vector<std::string>& keys) {
 
 TEST(ClientTracking, CommandCarriesNoloopAndEveryBroadcastPrefix) {
     EXPECT_EQ(detail::tracking_command({}), command("CLIENT", "TRACKING", "on", "NOLOOP"));
-    EXPECT_EQ(detail::tracking_command({false, {"app:", "other:"}}),
+    EXPECT_EQ(detail::tracking_command({false, true, {"app:", "other:"}}),
               command("CLIENT", "TRACKING", "on", "BCAST", "PREFIX", "app:", "PREFIX", "other:"));
+    EXPECT_EQ(detail::tracking_command({true, true, {}}),
+              command("CLIENT", "TRACKING", "on", "BCAST", "NOLOOP"));
 }
 
 TEST(ClientTracking, EachNewConnectionTurnsTrackingOnBeforeAnythingElse) {
@@ -100,9 +105,8 @@ TEST(ClientTracking, EachNewConnectionTurnsTrackingOnBeforeAnythingElse) {
     c.connect(3);
     EXPECT_EQ(c.link.write(1 << 20), command("CLIENT", "TRACKING", "on", "NOLOOP"));
     c.server_says("+OK\r\n");
-    EXPECT_EQ(c.log.lines,
-              (std::vector<std::string>{"on", "reply v",
-                                        "everything: the connection was lost: reset", "on"}));
+    EXPECT_EQ(c.log.lines, (std::vector<std::string>{
+                               "on", "reply v", "lost: the connection was lost: reset", "on"}));
 }
 
 TEST(ClientTracking, EnabledAfterConnectingIsSentOnTheCurrentConnectionOnce) {

@@ -13,8 +13,10 @@ struct tracking_options {
     // The connection's own writes invalidate nothing for it: a cache that
     // writes through updates its copy itself.
     bool noloop = true;
-    // Non-empty: broadcasting mode, every key starting with one of these
-    // prefixes is reported whether or not this connection read it.
+    // Broadcasting mode (BCAST): every key starting with one of
+    // bcast_prefixes (every key when there is none) is reported, whether or
+    // not this connection read it.
+    bool broadcast = false;
     std::vector<std::string> bcast_prefixes;
 };
 
@@ -28,16 +30,19 @@ struct invalidation {
         // These keys changed or went away.
         keys,
         // Anything read before may have changed: the server flushed a
-        // database (a null invalidation), or the connection was lost or
-        // replaced, so reports may have been missed.
+        // database (a null invalidation). Tracking goes on.
         everything,
+        // The connection was lost: reports may have been missed, so anything
+        // read before may have changed, and nothing is tracked until the
+        // next tracking_on.
+        tracking_lost,
         // The server cannot report changes on this connection (RESP2, or
         // CLIENT TRACKING refused): nothing read can be trusted to stay fresh.
         unavailable,
     };
     kind what;
     std::span<const std::string_view> keys;  // kind keys; views valid during the call
-    std::string_view reason;                 // everything, unavailable: why
+    std::string_view reason;                 // everything, tracking_lost, unavailable: why
 };
 
 // Runs on the multiplexer's I/O thread, in the order of the replies on the

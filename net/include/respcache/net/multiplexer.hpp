@@ -283,11 +283,10 @@ class multiplexer {
     // Server-assisted client caching: CLIENT TRACKING on the command
     // connection, now and after every reconnect, before any other command
     // there. `handler` hears when tracking is on, the keys the server
-    // invalidates, "everything" when the connection is lost or the database
-    // flushed, and "unavailable" when the server cannot track (RESP2, or
-    // CLIENT TRACKING refused). Only reads made on the multiplexed
-    // connection are tracked (not blocking calls or leases). Error (config):
-    // tracking was enabled already.
+    // invalidates, when the database was flushed or the connection lost,
+    // and when the server cannot track (RESP2, or CLIENT TRACKING refused). Only reads made on the
+    // multiplexed connection are tracked (not blocking calls or leases). Error (config): tracking
+    // was enabled already.
     result<void> track(tracking_options options, invalidation_handler handler);
 
     bool is_connected() const noexcept;
