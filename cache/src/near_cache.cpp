@@ -80,6 +80,7 @@ struct near_cache::state {
     mutable std::mutex mutex;
     by_key<flight> flights;
     by_key<sliding_entry> sliding;
+    std::uint64_t keeps = 0;
     std::optional<std::string> disabled;
 
     // The cache's key for a key of the server; nullopt for another
@@ -153,6 +154,14 @@ struct near_cache::state {
         emit(near_cache_event::kind::flushed, reason);
     }
 
+    // Caller holds the mutex. The records of sliding entries whose server
+    // copy has expired unread: the first level evicted them (by its size
+    // bound, or their own expiry) or will treat them as expired anyway.
+    void prune_sliding(clock::time_point now) {
+        std::erase_if(sliding, [&](const auto& s) { return s.second.server_deadline <= now; });
+        sliding_entries.store(sliding.size(), std::memory_order_relaxed);
+    }
+
     // Caller holds the mutex.
     void drop_sliding(std::string_view key) {
         if (const auto s = sliding.find(key); s != sliding.end()) {
@@ -168,6 +177,7 @@ struct near_cache::state {
         {
             std::lock_guard lock(mutex);
             drop_sliding(key);
+            if (++keeps % 1024 == 0) prune_sliding(read_at);
             if (e.sliding) {
                 sliding.emplace(std::string(key),
                                 sliding_entry{*e.sliding, e.absolute, e.deadline(read_at),
