@@ -36,7 +36,7 @@ std::optional<prelude_request> client_tracking::on_connected(int protocol,
 }
 
 std::optional<prelude_request> client_tracking::pending_request(clock::time_point deadline) {
-    if (protocol_ == 0 || requested_ || !wanted()) return std::nullopt;
+    if (!request_pending()) return std::nullopt;
     return request(deadline);
 }
 

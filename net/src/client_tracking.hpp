@@ -36,8 +36,10 @@ class client_tracking {
     // handler has been told it is unavailable).
     std::optional<prelude_request> on_connected(int protocol, clock::time_point deadline);
     // The request to send on the current connection when enable() came
-    // after it was made; nullopt otherwise.
+    // after it was made; nullopt otherwise. request_pending(): whether there
+    // is one, without making it.
     std::optional<prelude_request> pending_request(clock::time_point deadline);
+    bool request_pending() const noexcept { return protocol_ != 0 && !requested_ && wanted(); }
     // True when `push` was an invalidation (and the handler has had it).
     bool deliver(const resp::reply& push);
     void connection_lost(std::string_view reason);

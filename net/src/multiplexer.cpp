@@ -833,16 +833,15 @@ void multiplexer_core::restore_subscriptions(link& l) {
 
 void multiplexer_core::turn_tracking_on(link& l, bool new_connection) {
     if (&l != &command_) return;
-    const clock::time_point deadline = clock::now() + options_.sync_timeout;
     if (new_connection) {
         // Before everything, subscriptions restored and resent requests too:
         // every reply on this connection then comes from a tracked read.
-        if (auto first = tracking_.on_connected(l.protocol, deadline))
+        if (auto first = tracking_.on_connected(l.protocol, clock::now() + options_.sync_timeout))
             l.requests.prepend({&*first, 1});
         return;
     }
-    if (!l.sock.is_open() || !tracking_.wanted()) return;
-    if (auto late = tracking_.pending_request(deadline))
+    if (!tracking_.request_pending() || !l.sock.is_open()) return;
+    if (auto late = tracking_.pending_request(clock::now() + options_.sync_timeout))
         l.requests.push(late->bytes, late->spec, std::move(late->done));
 }
 
