@@ -350,12 +350,15 @@ void near_cache::do_async_set(std::string_view key, std::string_view value,
         return;
     }
     // Both levels get the same absexp, fixed here, not one each.
-    auto kept = [s = state_, key = std::string(key), value = std::string(value), e = *resolved, now,
-                 done = std::move(done)](result<void> r) {
+    auto kept = [s = state_, second = second_, key = std::string(key), value = std::string(value),
+                 e = *resolved, now, done = std::move(done)](result<void> r) {
         // NOLOOP: the server reports nobody's write back to its writer, so
-        // this process's copy follows its own acknowledged write here. One
-        // whose outcome is unknown leaves no copy.
-        if (r && s->active.load(std::memory_order_acquire))
+        // this process's copy follows its own acknowledged write here; the
+        // set script's last read keeps the key tracked for the next change
+        // by anyone else. Without scripts the write is two commands another
+        // client's write can come between, and one whose outcome is unknown
+        // may or may not have happened: neither leaves a copy.
+        if (r && s->active.load(std::memory_order_acquire) && second->uses_scripts())
             s->keep(key, value, e, now);
         else
             s->forget(key);

@@ -62,7 +62,10 @@ return fields
 
 // set. KEYS[1]: the key; ARGV: absexp, sldexp, data, TTL in milliseconds or
 // -1 for none. One script, so the hash never exists without its TTL and an
-// entry replacing one that expired loses the old TTL.
+// entry replacing one that expired loses the old TTL. It ends with a read of
+// the key: a write alone leaves the key untracked for its writer, and a
+// connection with client tracking on (a near cache, which keeps what it
+// wrote) must hear of the next change anyone else makes.
 constexpr std::string_view set_script_text = R"lua(
 redis.call('HSET', KEYS[1], 'absexp', ARGV[1], 'sldexp', ARGV[2], 'data', ARGV[3])
 if ARGV[4] == '-1' then
@@ -70,6 +73,7 @@ if ARGV[4] == '-1' then
 else
   redis.call('PEXPIRE', KEYS[1], ARGV[4])
 end
+redis.call('EXISTS', KEYS[1])
 return 1
 )lua";
 
@@ -426,6 +430,10 @@ const std::string& redis_cache::instance_name() const noexcept {
     return state_->prefix;
 }
 
+bool redis_cache::uses_scripts() const noexcept {
+    return !state_->without_scripts.load(std::memory_order_relaxed);
+}
+
 distributed_cache::get_result redis_cache::do_get(std::string_view key) {
     result<resp::owned_reply> r = error{error_kind::closed, ""};
     if (!state_->without_scripts.load(std::memory_order_relaxed))
@@ -463,13 +471,15 @@ result<void> redis_cache::do_set(std::string_view key, std::string_view value,
                          a.ttl_ms);
     if (!r && (state_->without_scripts.load(std::memory_order_relaxed) ||
                state_->gave_up_scripting(r.error_value()))) {
-        // Without scripts, MULTI/EXEC keeps the hash and its TTL atomic.
+        // Without scripts, MULTI/EXEC keeps the hash and its TTL atomic (and
+        // the key tracked, as the script's last read does).
         net::transaction tx;
         tx.add("HSET", full, "absexp", a.absexp, "sldexp", a.sldexp, "data", value);
         if (a.ttl_ms == "-1")
             tx.add("PERSIST", full);
         else
             tx.add("PEXPIRE", full, a.ttl_ms);
+        tx.add("EXISTS", full);
         const auto start = steady::now();
         r = connection_->execute(tx);
         state_->record("set", "EXEC", start, r ? nullptr : &r.error_value());

@@ -161,6 +161,21 @@ TEST_F(NearCache, OwnWritesUpdateTheFirstLevelWithoutAReadBack) {
     EXPECT_EQ(after.misses - before.misses, 1u);
 }
 
+TEST_F(NearCache, AfterItsOwnWriteAServiceStillHearsOfOthersWrites) {
+    // A write alone leaves the key untracked for its writer: the set must
+    // keep it tracked, or A would keep its own value for ever.
+    auto a = service();
+    auto b = service();
+    for (int i = 0; i < 20; ++i) {
+        const std::string mine = "a" + std::to_string(i), theirs = "b" + std::to_string(i);
+        ASSERT_TRUE(a->set("k", mine));
+        ASSERT_NO_FATAL_FAILURE(cache_it(*a, "k", mine));
+        ASSERT_TRUE(b->set("k", theirs));
+        EXPECT_TRUE(eventually([&] { return value_of(*a, "k") == theirs; }, 2s))
+            << "A kept its own write after B's";
+    }
+}
+
 TEST_F(NearCache, FlushingTheDatabaseFlushesTheFirstLevel) {
     auto a = service();
     ASSERT_TRUE(a->set("k1", "v1"));

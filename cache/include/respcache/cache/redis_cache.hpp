@@ -70,6 +70,9 @@ class redis_cache final : public distributed_cache {
 
     const std::shared_ptr<net::multiplexer>& connection() const noexcept { return connection_; }
     const std::string& instance_name() const noexcept;
+    // False once the server said it runs no scripts (the two-command forms
+    // are in use from then on).
+    bool uses_scripts() const noexcept;
 
     // The stored fields and TTL of an entry, in one round trip, without
     // re-arming it; nullopt when the key does not exist.
