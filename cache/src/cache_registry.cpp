@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "aspire_settings.hpp"
+#include "respcache/cache/near_cache.hpp"
 #include "respcache/cache/redis_cache.hpp"
 #include "respcache/net/connection_string.hpp"
 #include "respcache/net/multiplexer.hpp"
@@ -33,6 +34,7 @@ struct cache_registry::impl {
         std::optional<redis_cache_settings> settings;
         net::connection_options connection;
         std::shared_ptr<redis_cache> redis;
+        std::shared_ptr<near_cache> near;  // instead of redis, when settings->near_cache
         // Memory caches: made at registration.
         std::shared_ptr<memory_cache> memory;
     };
@@ -98,6 +100,8 @@ struct cache_registry::impl {
     result<std::shared_ptr<distributed_cache>> resolve(registration& r) {
         if (r.memory) return std::shared_ptr<distributed_cache>(r.memory);
         if (r.redis) return std::shared_ptr<distributed_cache>(r.redis);
+        if (r.near) return std::shared_ptr<distributed_cache>(r.near);
+        if (r.settings->near_cache) return resolve_near(r);
         std::shared_ptr<net::multiplexer> shared;
         for (const auto& [connection, multiplexer] : connections)
             if (connection == r.connection) shared = multiplexer;
@@ -116,6 +120,21 @@ struct cache_registry::impl {
         return std::shared_ptr<distributed_cache>(r.redis);
     }
 
+    // Caller holds the mutex.
+    result<std::shared_ptr<distributed_cache>> resolve_near(registration& r) {
+        near_cache_options o;
+        o.instance_name = r.settings->instance_name;
+        if (!r.settings->disable_tracing) o.observer = options.observer;
+        o.first_level_size_limit = r.settings->near_cache->first_level_size_limit;
+        o.broadcast = r.settings->near_cache->broadcast;
+        auto made = near_cache::connect(r.connection, std::move(o));
+        if (!made)
+            return error{made.error_value().kind,
+                         "cache \"" + r.name + "\": " + made.error_value().message};
+        r.near = std::move(*made);
+        return std::shared_ptr<distributed_cache>(r.near);
+    }
+
     health_report check(registration& r, std::chrono::milliseconds timeout) {
         if (r.memory) return health_report{health_status::healthy, {}, {}};
         const auto start = std::chrono::steady_clock::now();
@@ -123,7 +142,8 @@ struct cache_registry::impl {
         if (!resolved)
             return health_report{health_status::unhealthy, std::chrono::steady_clock::now() - start,
                                  resolved.error_value().message};
-        return cache::check_health(*r.redis->connection(), timeout);
+        return cache::check_health(r.near ? *r.near->connection() : *r.redis->connection(),
+                                   timeout);
     }
 };
 

@@ -62,7 +62,10 @@ return fields
 
 // set. KEYS[1]: the key; ARGV: absexp, sldexp, data, TTL in milliseconds or
 // -1 for none. One script, so the hash never exists without its TTL and an
-// entry replacing one that expired loses the old TTL.
+// entry replacing one that expired loses the old TTL. It ends with a read of
+// the key: a write alone leaves the key untracked for its writer, and a
+// connection with client tracking on (a near cache, which keeps what it
+// wrote) must hear of the next change anyone else makes.
 constexpr std::string_view set_script_text = R"lua(
 redis.call('HSET', KEYS[1], 'absexp', ARGV[1], 'sldexp', ARGV[2], 'data', ARGV[3])
 if ARGV[4] == '-1' then
@@ -70,6 +73,7 @@ if ARGV[4] == '-1' then
 else
   redis.call('PEXPIRE', KEYS[1], ARGV[4])
 end
+redis.call('EXISTS', KEYS[1])
 return 1
 )lua";
 
@@ -426,6 +430,10 @@ const std::string& redis_cache::instance_name() const noexcept {
     return state_->prefix;
 }
 
+bool redis_cache::uses_scripts() const noexcept {
+    return !state_->without_scripts.load(std::memory_order_relaxed);
+}
+
 distributed_cache::get_result redis_cache::do_get(std::string_view key) {
     result<resp::owned_reply> r = error{error_kind::closed, ""};
     if (!state_->without_scripts.load(std::memory_order_relaxed))
@@ -463,13 +471,15 @@ result<void> redis_cache::do_set(std::string_view key, std::string_view value,
                          a.ttl_ms);
     if (!r && (state_->without_scripts.load(std::memory_order_relaxed) ||
                state_->gave_up_scripting(r.error_value()))) {
-        // Without scripts, MULTI/EXEC keeps the hash and its TTL atomic.
+        // Without scripts, MULTI/EXEC keeps the hash and its TTL atomic (and
+        // the key tracked, as the script's last read does).
         net::transaction tx;
         tx.add("HSET", full, "absexp", a.absexp, "sldexp", a.sldexp, "data", value);
         if (a.ttl_ms == "-1")
             tx.add("PERSIST", full);
         else
             tx.add("PEXPIRE", full, a.ttl_ms);
+        tx.add("EXISTS", full);
         const auto start = steady::now();
         r = connection_->execute(tx);
         state_->record("set", "EXEC", start, r ? nullptr : &r.error_value());
@@ -565,6 +575,25 @@ void redis_cache::do_async_remove(std::string_view key, done_handler done) {
                 done({});
         },
         "DEL", state_->key(key));
+}
+
+void redis_cache::async_get_entry(std::string_view key, entry_handler done) {
+    auto finish = [state = state_, done = std::move(done)](result<resp::reply> r) {
+        if (!r) return done(r.error_value());
+        const resp::reply fields = *r;
+        if (!is_nil(fields) && fields.kind() != resp::type::array)
+            return done(unexpected("get", fields));
+        if (is_nil(fields) || fields.size() < 3 || is_nil(fields[2])) {
+            state->misses.fetch_add(1, std::memory_order_relaxed);
+            return done(std::optional<fetched_entry>());
+        }
+        state->hits.fetch_add(1, std::memory_order_relaxed);
+        stored_entry stored{text_of(fields[0]), text_of(fields[1]), std::nullopt, std::nullopt};
+        fetched_entry e{std::string(fields[2].string()),
+                        expiration{stored.absolute_expiration(), stored.sliding_expiration()}};
+        done(std::optional<fetched_entry>(std::move(e)));
+    };
+    async_read(key, true, "get", std::move(finish));
 }
 
 result<std::optional<stored_entry>> redis_cache::inspect(std::string_view key) {

@@ -134,6 +134,17 @@ void multiplexer_core::close() {
     }
 }
 
+result<void> multiplexer_core::track(tracking_options options, invalidation_handler handler) {
+    if (!tracking_.enable(std::move(options), std::move(handler)))
+        return error{error_kind::config, "client tracking is enabled already on this multiplexer"};
+    // The I/O thread sends CLIENT TRACKING on the connection it has now.
+    std::lock_guard lock(mutex_);
+    if (closing_) return closed_error();
+    wake_signalled_ = true;
+    signal_fd(wake_fd_);
+    return {};
+}
+
 void multiplexer_core::on_connection_event(std::function<void(const connection_event&)> handler) {
     std::lock_guard lock(mutex_);
     event_handler_ = std::move(handler);
@@ -512,6 +523,7 @@ void multiplexer_core::run() {
             continue;
         }
         take_handed_over();
+        turn_tracking_on(command_, false);
         expire_deferred(now);
         service(command_, now);
         if (subscriber_.wanted) service(subscriber_, now);
@@ -532,9 +544,9 @@ void multiplexer_core::run() {
 
         // Idle, with no subscription on it: nothing can arrive but the
         // server closing, and a blocking caller may drive it itself.
-        const bool command_idle = command_.sock.is_open() && command_.requests.idle() &&
-                                  command_.reader.idle() &&
-                                  !(command_.protocol == 3 && !subscriptions_.empty());
+        const bool command_idle =
+            command_.sock.is_open() && command_.requests.idle() && command_.reader.idle() &&
+            !(command_.protocol == 3 && !subscriptions_.empty()) && !tracking_.wanted();
         // Everything poll() needs is read before sleeping is published: from
         // then on a leader may own the command link.
         const bool command_writes = command_.sock.is_open() && command_.requests.wants_write();
@@ -715,6 +727,7 @@ void multiplexer_core::read_some(link& l) {
                 case pipeline::reply_use::answered:
                     break;
                 case pipeline::reply_use::message:
+                    if (&l == &command_ && tracking_.deliver(r)) break;
                     subscriptions_.deliver(r);
                     break;
                 case pipeline::reply_use::unexpected:
@@ -765,7 +778,10 @@ void multiplexer_core::lose(link& l, const error& reason) {
     // failed attempt; one that lived a while comes back at once.
     l.next_attempt =
         now - l.connected_at < settings_.reconnect_cap ? now + l.backoff.after_failure() : now;
-    if (&l == &command_) connected_ = false;
+    if (&l == &command_) {
+        connected_ = false;
+        tracking_.connection_lost("the connection was lost: " + reason.message);
+    }
     l.last_error = reason;
     emit(connection_event::kind::lost, reason.message);
 }
@@ -804,6 +820,7 @@ void multiplexer_core::adopt(link& l, connection& opened) {
     l.connected_at = l.last_activity = clock::now();
     l.backoff.succeeded();
     if (&l == &pubsub_link()) restore_subscriptions(l);
+    turn_tracking_on(l, true);
     l.requests.connected();
     if (&l == &command_) {
         connected_ = true;
@@ -831,6 +848,20 @@ void multiplexer_core::restore_subscriptions(link& l) {
             std::move(refused)});
     }
     l.requests.prepend(prelude);
+}
+
+void multiplexer_core::turn_tracking_on(link& l, bool new_connection) {
+    if (&l != &command_) return;
+    if (new_connection) {
+        // Before everything, subscriptions restored and resent requests too:
+        // every reply on this connection then comes from a tracked read.
+        if (auto first = tracking_.on_connected(l.protocol, clock::now() + options_.sync_timeout))
+            l.requests.prepend({&*first, 1});
+        return;
+    }
+    if (!tracking_.request_pending() || !l.sock.is_open()) return;
+    if (auto late = tracking_.pending_request(clock::now() + options_.sync_timeout))
+        l.requests.push(late->bytes, late->spec, std::move(late->done));
 }
 
 void multiplexer_core::release_capacity() {
@@ -958,6 +989,10 @@ result<void> multiplexer::punsubscribe(std::string_view pattern) {
 }
 result<void> multiplexer::sunsubscribe(std::string_view channel) {
     return core_->change_subscription(detail::channel_kind::shard, channel, nullptr, false);
+}
+
+result<void> multiplexer::track(tracking_options options, invalidation_handler handler) {
+    return core_->track(std::move(options), std::move(handler));
 }
 
 bool multiplexer::is_connected() const noexcept {

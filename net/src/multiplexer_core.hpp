@@ -14,6 +14,7 @@
 #include <thread>
 #include <vector>
 
+#include "client_tracking.hpp"
 #include "dedicated_pool.hpp"
 #include "reconnect_backoff.hpp"
 #include "respcache/net/multiplexer.hpp"
@@ -110,6 +111,7 @@ class multiplexer_core : public std::enable_shared_from_this<multiplexer_core> {
     result<void> change_subscription(channel_kind kind, std::string_view name,
                                      message_handler handler, bool subscribing);
     void on_connection_event(std::function<void(const connection_event&)> handler);
+    result<void> track(tracking_options options, invalidation_handler handler);
 
     bool is_connected() const noexcept { return connected_.load(std::memory_order_relaxed); }
     const connection_options& options() const noexcept { return options_; }
@@ -144,6 +146,7 @@ class multiplexer_core : public std::enable_shared_from_this<multiplexer_core> {
     void finish_connecting(link& l);
     void adopt(link& l, connection& opened);
     void restore_subscriptions(link& l);
+    void turn_tracking_on(link& l, bool new_connection);
     void maybe_ping(link& l, clock::time_point now);
     void release_capacity();
     link& pubsub_link() noexcept { return command_.protocol == 2 ? subscriber_ : command_; }
@@ -156,6 +159,7 @@ class multiplexer_core : public std::enable_shared_from_this<multiplexer_core> {
         ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);  // new requests, close(), a leader's end
     int stop_fd_ = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);  // close(); interrupts connecting
     subscription_registry subscriptions_;
+    client_tracking tracking_;
     dedicated_pool dedicated_;
 
     // Shared between callers and the I/O thread.

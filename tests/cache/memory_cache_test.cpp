@@ -127,6 +127,20 @@ TEST(MemoryCache, RemovingAndReplacingKeepTheSizeExact) {
     EXPECT_EQ(cache.metrics().entries, 0u);
 }
 
+TEST(MemoryCache, ClearDropsEveryEntryWithoutCountingEvictions) {
+    manual_clock time;
+    auto cache = make_cache(time);
+    ASSERT_TRUE(cache.set("a", "1"));
+    ASSERT_TRUE(cache.set("b", "2"));
+    cache.clear();
+    EXPECT_EQ(cache.metrics().entries, 0u);
+    EXPECT_EQ(cache.metrics().size_bytes, 0u);
+    EXPECT_EQ(cache.metrics().evictions, 0u);
+    EXPECT_EQ(value_of(cache, "a"), std::nullopt);
+    ASSERT_TRUE(cache.set("a", "again"));
+    EXPECT_EQ(value_of(cache, "a"), "again");
+}
+
 TEST(MemoryCache, DefaultLimitIs200MiB) {
     EXPECT_EQ(memory_cache_options{}.size_limit, 200u * 1024 * 1024);
 }

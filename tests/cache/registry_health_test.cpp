@@ -8,6 +8,7 @@
 
 #include "redis_server.hpp"
 #include "respcache/cache/cache_registry.hpp"
+#include "respcache/cache/near_cache.hpp"
 #include "respcache/cache/redis_cache.hpp"
 
 namespace respcache::cache {
@@ -59,6 +60,35 @@ TEST(CacheRegistryOnRedis, NamesSharingAConnectionStringShareAMultiplexer) {
     EXPECT_EQ(*in_cache, std::nullopt);
     auto raw = server.raw_command({"HGET", "chat:k", "data"});
     EXPECT_NE(raw.find("in chat"), std::string::npos);
+}
+
+TEST(CacheRegistryOnRedis, ANearCacheIsRegisteredLikeTheOthersOnAConnectionOfItsOwn) {
+    testing::redis_server server;
+    cache_registry registry(with_connection_string(server.connection_string()));
+    ASSERT_TRUE(registry.add_redis("cache", [](redis_cache_settings& s) {
+        s.instance_name = "app:";
+        s.near_cache = near_cache_settings{};
+    }));
+    ASSERT_TRUE(registry.add_keyed_redis("plain"));
+    auto cache = registry.default_cache();
+    auto plain = registry.cache("plain");
+    ASSERT_TRUE(cache && plain);
+    auto& near = static_cast<near_cache&>(**cache);
+    EXPECT_NE(near.connection(), as_redis(*plain).connection());
+    EXPECT_EQ(near.second_level().instance_name(), "app:");
+    const auto give_up = std::chrono::steady_clock::now() + 5s;
+    while (!near.first_level_active() && std::chrono::steady_clock::now() < give_up)
+        std::this_thread::sleep_for(1ms);
+    ASSERT_TRUE(near.first_level_active());
+    ASSERT_TRUE(near.set("k", "v"));
+    ASSERT_EQ(near.get("k").value(), "v");
+    EXPECT_EQ(near.metrics().first_level_hits, 1u);
+    auto again = registry.cache("cache");
+    ASSERT_TRUE(again);
+    EXPECT_EQ(again->get(), cache->get());
+    auto health = registry.check_health("cache", 1s);
+    ASSERT_TRUE(health);
+    EXPECT_EQ(health->status, health_status::healthy);
 }
 
 TEST(CacheRegistryOnRedis, DisableTracingSilencesEvents) {

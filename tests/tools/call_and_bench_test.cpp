@@ -88,6 +88,20 @@ TEST(RespcacheBench, RejectsBadOptions) {
     EXPECT_EQ(run(tool + " bench --mode sideways 2>/dev/null").status, 64);
     EXPECT_EQ(run(tool + " bench --threads 0 2>/dev/null").status, 64);
     EXPECT_EQ(run(tool + " bench --ratio 1-2 2>/dev/null").status, 64);
+    const auto near = run(tool + " bench --near --workload get 2>&1");
+    EXPECT_EQ(near.status, 64);
+    EXPECT_NE(near.out.find("--near needs --workload cache"), std::string::npos) << near.out;
+}
+
+TEST(RespcacheBench, TheNearCacheWorkloadRunsWithItsFirstLevelOn) {
+    respcache::testing::redis_server server;
+    const auto r = run(tool + " bench --connection " + server.connection_string() +
+                       " --workload cache --near --ratio 1:100 --requests 3000 --keyspace 100 "
+                       "--json 2>&1");
+    ASSERT_EQ(r.status, 0) << r.out;
+    EXPECT_NE(r.out.find("\"workload\":\"cache (near)\""), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("\"errors\":{}"), std::string::npos) << r.out;
+    EXPECT_EQ(r.out.find("first level off"), std::string::npos) << r.out;
 }
 
 }  // namespace

@@ -18,6 +18,7 @@
 
 #include "connection_source.hpp"
 #include "latency_histogram.hpp"
+#include "respcache/cache/near_cache.hpp"
 #include "respcache/cache/redis_cache.hpp"
 #include "respcache/net/multiplexer.hpp"
 #include "subcommands.hpp"
@@ -35,6 +36,8 @@ constexpr std::string_view bench_usage =
     "  --workload W          get | set | mixed | cache (default mixed); cache: the\n"
     "                        distributed cache's get/set of entries with a 5m sliding\n"
     "                        expiration (default 1 KiB values)\n"
+    "  --near                the cache workload through a near cache (an in-process\n"
+    "                        first level kept coherent by client tracking)\n"
     "  --ratio SET:GET       mix of a mixed workload (default 1:10)\n"
     "  --threads N           caller threads (default 1)\n"
     "  --mode M              blocking | async | chained | pipeline (default blocking);\n"
@@ -66,6 +69,7 @@ struct bench_options {
     double duration_seconds = 5;
     std::uint64_t requests = 0;  // 0: run for the duration
     bool json = false;
+    bool near = false;
 };
 
 template <class Number>
@@ -79,6 +83,10 @@ std::optional<std::string> parse_options(std::span<const std::string_view> args,
         const std::string_view flag = args[i];
         if (flag == "--json") {
             o.json = true;
+            continue;
+        }
+        if (flag == "--near") {
+            o.near = true;
             continue;
         }
         if (i + 1 >= args.size()) return "option " + std::string(flag) + " needs a value";
@@ -137,6 +145,7 @@ std::optional<std::string> parse_options(std::span<const std::string_view> args,
         if (!ok) return "bad value '" + std::string(value) + "' for " + std::string(flag);
     }
     if (!o.data_size) o.data_size = o.work == workload::cache ? 1024 : 32;
+    if (o.near && o.work != workload::cache) return "--near needs --workload cache";
     if (o.work == workload::cache && o.how == mode::pipeline)
         return "the cache workload runs in blocking or async mode";
     return std::nullopt;
@@ -323,7 +332,7 @@ class bench_run {
             case workload::mixed:
                 return "mixed";
             case workload::cache:
-                return "cache";
+                return o_.near ? "cache (near)" : "cache";
         }
         return "";
     }
@@ -574,6 +583,22 @@ result<void> populate(net::multiplexer& m, cache::distributed_cache* c, const be
     return {};
 }
 
+// A near cache on the benchmark's multiplexer, once its first level serves
+// (or the server said it cannot track: then it reads through, and says so).
+result<std::shared_ptr<cache::distributed_cache>> start_near_cache(
+    const std::shared_ptr<net::multiplexer>& m) {
+    cache::near_cache_options near;
+    near.instance_name = "respcache-bench:";
+    auto made = cache::near_cache::create(m, near);
+    if (!made) return made.error_value();
+    const auto give_up = steady::now() + std::chrono::seconds(5);
+    while (!(*made)->first_level_active() && !(*made)->disabled_reason() && steady::now() < give_up)
+        std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    if (auto reason = (*made)->disabled_reason())
+        std::fprintf(stderr, "respcache bench: near cache first level off: %s\n", reason->c_str());
+    return std::shared_ptr<cache::distributed_cache>(std::move(*made));
+}
+
 }  // namespace
 
 int run_bench(std::span<const std::string_view> args) {
@@ -592,8 +617,12 @@ int run_bench(std::span<const std::string_view> args) {
     if (!options) return report_error("bench", options.error_value());
     auto m = net::multiplexer::connect(*options);
     if (!m) return report_error("bench", m.error_value());
-    std::shared_ptr<cache::redis_cache> distributed;
-    if (o.work == workload::cache) {
+    std::shared_ptr<cache::distributed_cache> distributed;
+    if (o.work == workload::cache && o.near) {
+        auto near = start_near_cache(*m);
+        if (!near) return report_error("bench", near.error_value());
+        distributed = std::move(*near);
+    } else if (o.work == workload::cache) {
         // A key prefix of its own: the plain workloads leave strings under key:N.
         distributed = std::make_shared<cache::redis_cache>(
             *m, cache::redis_cache_options{"respcache-bench:", nullptr});

@@ -17,6 +17,13 @@
 
 namespace respcache::cache {
 
+// A near cache in front of a named Redis cache (near_cache.hpp): what
+// near_cache_options adds to the registration's own settings.
+struct near_cache_settings {
+    std::size_t first_level_size_limit = 200 * 1024 * 1024;
+    bool broadcast = false;  // BCAST PREFIX <instance name>
+};
+
 // Settings of one named Redis cache (Aspire's StackExchangeRedisSettings,
 // plus RedisCacheOptions.InstanceName).
 struct redis_cache_settings {
@@ -24,6 +31,9 @@ struct redis_cache_settings {
     bool disable_health_checks = false;
     bool disable_tracing = false;  // no command_event reaches the observer
     std::string instance_name;
+    // Set: the cache is a near_cache, on a multiplexer of its own (tracking
+    // belongs to a connection), instead of a plain redis_cache.
+    std::optional<near_cache_settings> near_cache;
 };
 
 struct registry_options {

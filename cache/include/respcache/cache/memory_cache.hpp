@@ -34,6 +34,9 @@ class memory_cache final : public distributed_cache {
 
     metrics_snapshot metrics() const override;
 
+    // Drops every entry (not counted as evictions).
+    void clear();
+
   private:
     get_result do_get(std::string_view key) override;
     result<void> do_set(std::string_view key, std::string_view value,

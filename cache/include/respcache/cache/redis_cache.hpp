@@ -37,6 +37,13 @@ struct stored_entry {
     std::optional<ticks> sliding_expiration() const;
 };
 
+// An entry read as get() reads it (a sliding one re-armed), with the
+// expiration it was stored with: what a near cache needs to keep a copy.
+struct fetched_entry {
+    std::string data;
+    expiration expires;
+};
+
 // The cache on a Redis server (or any RESP server), in
 // the storage format of .NET's RedisCache: one hash per entry with the
 // fields absexp, sldexp and data, under instance_name + key, in the
@@ -63,10 +70,18 @@ class redis_cache final : public distributed_cache {
 
     const std::shared_ptr<net::multiplexer>& connection() const noexcept { return connection_; }
     const std::string& instance_name() const noexcept;
+    // False once the server said it runs no scripts (the two-command forms
+    // are in use from then on).
+    bool uses_scripts() const noexcept;
 
     // The stored fields and TTL of an entry, in one round trip, without
     // re-arming it; nullopt when the key does not exist.
     result<std::optional<stored_entry>> inspect(std::string_view key);
+
+    // async_get that also gives the entry's absexp and sldexp; nullopt when
+    // there is no entry. `done` runs on the connection's I/O thread.
+    using entry_handler = std::function<void(result<std::optional<fetched_entry>>)>;
+    void async_get_entry(std::string_view key, entry_handler done);
 
     metrics_snapshot metrics() const override;
 

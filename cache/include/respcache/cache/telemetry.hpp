@@ -34,6 +34,18 @@ struct command_event {
     const error* failure = nullptr;  // null on success; error.type is to_string(failure->kind)
 };
 
+// What a near cache's first level went through, besides commands.
+struct near_cache_event {
+    enum class kind {
+        active,    // the server tracks the connection: reads are kept in process
+        flushed,   // every copy was dropped: the connection was lost or the database flushed
+        disabled,  // the server cannot track (RESP2, or CLIENT TRACKING refused): every
+                   // read goes to the server, never a possibly stale copy
+    };
+    kind what;
+    std::string_view reason;  // flushed, disabled: why; valid during the call
+};
+
 // Receives every command_event of the caches it is given to. Called on the
 // thread that completed the command, so from several threads at once: the
 // caller's for blocking operations, the connection's I/O thread for
@@ -42,6 +54,8 @@ class command_observer {
   public:
     virtual ~command_observer() = default;
     virtual void on_command(const command_event& event) noexcept = 0;
+    // Near caches only; on the connection's I/O thread.
+    virtual void on_near_cache_event(const near_cache_event&) noexcept {}
 };
 
 // Durations in buckets of a quarter octave (2^(i/4) ns), about 19% wide.
@@ -91,6 +105,13 @@ struct metrics_snapshot {
     std::uint64_t entries = 0;
     std::uint64_t size_bytes = 0;
     std::uint64_t evictions = 0;
+
+    // Near cache: hits counts both levels; the first level's entries, bytes
+    // and evictions are the fields above.
+    std::uint64_t first_level_hits = 0;
+    std::uint64_t second_level_hits = 0;
+    std::uint64_t invalidations = 0;  // keys the server reported changed
+    std::uint64_t flushes = 0;        // times the whole first level was dropped
 };
 
 }  // namespace respcache::cache

@@ -13,6 +13,7 @@
 #include <type_traits>
 #include <vector>
 
+#include "respcache/net/client_tracking.hpp"
 #include "respcache/net/command_traits.hpp"
 #include "respcache/net/connection.hpp"
 #include "respcache/net/connection_options.hpp"
@@ -278,6 +279,15 @@ class multiplexer {
     result<void> unsubscribe(std::string_view channel);
     result<void> punsubscribe(std::string_view pattern);
     result<void> sunsubscribe(std::string_view channel);
+
+    // Server-assisted client caching: CLIENT TRACKING on the command
+    // connection, now and after every reconnect, before any other command
+    // there. `handler` hears when tracking is on, the keys the server
+    // invalidates, when the database was flushed or the connection lost,
+    // and when the server cannot track (RESP2, or CLIENT TRACKING refused). Only reads made on the
+    // multiplexed connection are tracked (not blocking calls or leases). Error (config): tracking
+    // was enabled already.
+    result<void> track(tracking_options options, invalidation_handler handler);
 
     bool is_connected() const noexcept;
     const connection_options& options() const noexcept;
