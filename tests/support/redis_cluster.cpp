@@ -157,19 +157,38 @@ bool redis_cluster::wait_until_ok(std::chrono::milliseconds limit) const {
     const std::string known = "cluster_known_nodes:" + std::to_string(nodes_.size());
     while (std::chrono::steady_clock::now() < give_up) {
         bool all_ok = true;
+        std::size_t replicas = 0;
         for (const auto& n : nodes_) {
             if (!n->running()) continue;
             const std::string info = query(n->port(), {"CLUSTER", "INFO"});
             const std::string replication = query(n->port(), {"INFO", "replication"});
+            const bool replica = replication.find("role:slave") != std::string::npos;
             const bool replica_behind =
-                replication.find("role:slave") != std::string::npos &&
-                replication.find("master_link_status:up") == std::string::npos;
+                replica && replication.find("master_link_status:up") == std::string::npos;
             if (info.find("cluster_state:ok") == std::string::npos ||
                 info.find("cluster_slots_ok:16384") == std::string::npos ||
                 info.find(known) == std::string::npos || replica_behind) {
                 all_ok = false;
                 break;
             }
+            if (replica) ++replicas;
+        }
+        // Gossip lags behind each node's own view: every node must also list
+        // each replica with its primary, or a test reading nodes() from any
+        // of them misses one.
+        for (const auto& n : nodes_) {
+            if (!all_ok) break;
+            if (!n->running()) continue;
+            std::istringstream lines(bulk_text(query(n->port(), {"CLUSTER", "NODES"})));
+            std::size_t listed = 0;
+            for (std::string line; std::getline(lines, line);) {
+                std::istringstream fields(line);
+                std::string id, address, flags, primary_id;
+                if (fields >> id >> address >> flags >> primary_id &&
+                    flags.find("slave") != std::string::npos && primary_id != "-")
+                    ++listed;
+            }
+            all_ok = listed >= replicas;
         }
         if (all_ok) return true;
         std::this_thread::sleep_for(std::chrono::milliseconds(50));
