@@ -6,6 +6,7 @@
 
 #include "aspire_settings.hpp"
 #include "respcache/cache/redis_cache.hpp"
+#include "respcache/net/connect_executor.hpp"
 #include "respcache/net/connection_string.hpp"
 #include "respcache/net/multiplexer.hpp"
 
@@ -40,7 +41,8 @@ struct cache_registry::impl {
     registry_options options;
     mutable std::mutex mutex;
     std::vector<registration> registrations;
-    std::vector<std::pair<net::connection_options, std::shared_ptr<net::multiplexer>>> connections;
+    // One server or a cluster, detected when first connected.
+    std::vector<std::pair<net::connection_options, net::connected_executor>> connections;
 
     registration* find(std::string_view name) {
         for (auto& r : registrations)
@@ -98,21 +100,22 @@ struct cache_registry::impl {
     result<std::shared_ptr<distributed_cache>> resolve(registration& r) {
         if (r.memory) return std::shared_ptr<distributed_cache>(r.memory);
         if (r.redis) return std::shared_ptr<distributed_cache>(r.redis);
-        std::shared_ptr<net::multiplexer> shared;
-        for (const auto& [connection, multiplexer] : connections)
-            if (connection == r.connection) shared = multiplexer;
+        const net::connected_executor* shared = nullptr;
+        for (const auto& [connection, executor] : connections)
+            if (connection == r.connection) shared = &executor;
         if (!shared) {
-            auto opened = net::multiplexer::connect(r.connection);
+            auto opened = net::connect_executor(r.connection);
             if (!opened)
                 return error{opened.error_value().kind,
                              "cache \"" + r.name + "\": " + opened.error_value().message};
-            shared = *opened;
-            connections.emplace_back(r.connection, shared);
+            shared = &connections.emplace_back(r.connection, std::move(*opened)).second;
         }
         redis_cache_options o;
         o.instance_name = r.settings->instance_name;
         if (!r.settings->disable_tracing) o.observer = options.observer;
-        r.redis = std::make_shared<redis_cache>(std::move(shared), std::move(o));
+        r.redis = shared->connection
+                      ? std::make_shared<redis_cache>(shared->connection, std::move(o))
+                      : std::make_shared<redis_cache>(shared->executor, std::move(o));
         return std::shared_ptr<distributed_cache>(r.redis);
     }
 
@@ -123,7 +126,8 @@ struct cache_registry::impl {
         if (!resolved)
             return health_report{health_status::unhealthy, std::chrono::steady_clock::now() - start,
                                  resolved.error_value().message};
-        return cache::check_health(*r.redis->connection(), timeout);
+        if (r.redis->connection()) return cache::check_health(*r.redis->connection(), timeout);
+        return cache::check_health(*r.redis->executor(), timeout);
     }
 };
 
