@@ -7,6 +7,7 @@
 #include "aspire_settings.hpp"
 #include "respcache/cache/near_cache.hpp"
 #include "respcache/cache/redis_cache.hpp"
+#include "respcache/net/connect_executor.hpp"
 #include "respcache/net/connection_string.hpp"
 #include "respcache/net/multiplexer.hpp"
 
@@ -42,7 +43,8 @@ struct cache_registry::impl {
     registry_options options;
     mutable std::mutex mutex;
     std::vector<registration> registrations;
-    std::vector<std::pair<net::connection_options, std::shared_ptr<net::multiplexer>>> connections;
+    // One server or a cluster, detected when first connected.
+    std::vector<std::pair<net::connection_options, net::connected_executor>> connections;
 
     registration* find(std::string_view name) {
         for (auto& r : registrations)
@@ -102,21 +104,22 @@ struct cache_registry::impl {
         if (r.redis) return std::shared_ptr<distributed_cache>(r.redis);
         if (r.near) return std::shared_ptr<distributed_cache>(r.near);
         if (r.settings->near_cache) return resolve_near(r);
-        std::shared_ptr<net::multiplexer> shared;
-        for (const auto& [connection, multiplexer] : connections)
-            if (connection == r.connection) shared = multiplexer;
+        const net::connected_executor* shared = nullptr;
+        for (const auto& [connection, executor] : connections)
+            if (connection == r.connection) shared = &executor;
         if (!shared) {
-            auto opened = net::multiplexer::connect(r.connection);
+            auto opened = net::connect_executor(r.connection);
             if (!opened)
                 return error{opened.error_value().kind,
                              "cache \"" + r.name + "\": " + opened.error_value().message};
-            shared = *opened;
-            connections.emplace_back(r.connection, shared);
+            shared = &connections.emplace_back(r.connection, std::move(*opened)).second;
         }
         redis_cache_options o;
         o.instance_name = r.settings->instance_name;
         if (!r.settings->disable_tracing) o.observer = options.observer;
-        r.redis = std::make_shared<redis_cache>(std::move(shared), std::move(o));
+        r.redis = shared->connection
+                      ? std::make_shared<redis_cache>(shared->connection, std::move(o))
+                      : std::make_shared<redis_cache>(shared->executor, std::move(o));
         return std::shared_ptr<distributed_cache>(r.redis);
     }
 
@@ -142,8 +145,9 @@ struct cache_registry::impl {
         if (!resolved)
             return health_report{health_status::unhealthy, std::chrono::steady_clock::now() - start,
                                  resolved.error_value().message};
-        return cache::check_health(r.near ? *r.near->connection() : *r.redis->connection(),
-                                   timeout);
+        if (r.near) return cache::check_health(*r.near->connection(), timeout);
+        if (r.redis->connection()) return cache::check_health(*r.redis->connection(), timeout);
+        return cache::check_health(*r.redis->executor(), timeout);
     }
 };
 

@@ -4,6 +4,8 @@
 #include <cassert>
 #include <charconv>
 
+#include "respcache/net/connect_executor.hpp"
+#include "respcache/net/multiplexer_executor.hpp"
 #include "sha1.hpp"
 
 namespace respcache::cache {
@@ -181,6 +183,11 @@ std::optional<std::string> text_of(const resp::reply& r) {
     return std::string(r.string());
 }
 
+// A completion that outlived its cache.
+error gone() {
+    return error{error_kind::closed, "the cache was destroyed"};
+}
+
 error unexpected(std::string_view what, const resp::reply& r) {
     return error{error_kind::protocol, std::string(what) + ": unexpected " +
                                            std::string(resp::to_string(r.kind())) + " reply"};
@@ -193,8 +200,8 @@ namespace detail {
 struct redis_cache_state {
     std::string prefix;
     std::shared_ptr<command_observer> observer;
-    std::string server_address;
-    std::uint16_t server_port = 0;
+    // Names the server of each traced command (on a cluster, its key's owner).
+    std::weak_ptr<net::command_executor> executor;
     std::atomic<std::uint64_t> hits{0}, misses{0}, commands{0}, errors{0};
     latency_histogram latency;
 
@@ -205,18 +212,20 @@ struct redis_cache_state {
         return full;
     }
 
-    void record(std::string_view cache_operation, std::string_view command,
+    void record(std::string_view cache_operation, std::string_view command, std::string_view key,
                 steady::time_point start, const error* failure) {
         const auto duration = steady::now() - start;
         commands.fetch_add(1, std::memory_order_relaxed);
         if (failure) errors.fetch_add(1, std::memory_order_relaxed);
         latency.record(duration);
         if (!observer) return;
+        net::endpoint server;
+        if (auto e = executor.lock()) server = e->server_for(key);
         command_event event;
         event.operation_name = command;
         event.cache_operation = cache_operation;
-        event.server_address = server_address;
-        event.server_port = server_port;
+        event.server_address = server.is_unix_socket ? server.path : server.host;
+        event.server_port = server.is_unix_socket ? 0 : server.port;
         event.duration = duration;
         event.failure = failure;
         observer->on_command(event);
@@ -224,9 +233,10 @@ struct redis_cache_state {
 
     // The outcome of an asynchronous command, recorded, error replies made errors.
     result<resp::reply> finish(std::string_view cache_operation, std::string_view command,
-                               steady::time_point start, result<resp::reply> r) {
+                               std::string_view key, steady::time_point start,
+                               result<resp::reply> r) {
         if (r && r->is_error()) r = error{error_kind::server_reply, std::string(r->string())};
-        record(cache_operation, command, start, r ? nullptr : &r.error_value());
+        record(cache_operation, command, key, start, r ? nullptr : &r.error_value());
         return r;
     }
 
@@ -254,21 +264,21 @@ struct redis_cache_state {
     // get and refresh without a script: HMGET, then PEXPIRE (or DEL once
     // expired) for a sliding entry: two round trips, the TTL the script
     // would set. The reply is the HMGET fields, or null when deleted.
-    result<resp::owned_reply> read_in_two_commands(net::multiplexer& connection,
+    result<resp::owned_reply> read_in_two_commands(net::command_executor& connection,
                                                    std::string_view cache_operation,
                                                    const std::string& key, bool with_data) {
         auto start = steady::now();
-        auto fields = with_data
-                          ? connection.call(read_call(), "HMGET", key, "absexp", "sldexp", "data")
-                          : connection.call(read_call(), "HMGET", key, "absexp", "sldexp");
-        record(cache_operation, "HMGET", start, fields ? nullptr : &fields.error_value());
+        auto fields =
+            with_data ? net::call(connection, read_call(), "HMGET", key, "absexp", "sldexp", "data")
+                      : net::call(connection, read_call(), "HMGET", key, "absexp", "sldexp");
+        record(cache_operation, "HMGET", key, start, fields ? nullptr : &fields.error_value());
         if (!fields) return fields;
         const auto ttl = rearm_ttl_ms(fields->view(), to_dotnet_ticks(clock::now()));
         if (!ttl) return fields;
         start = steady::now();
-        auto rearmed = *ttl > 0 ? connection.call(read_call(), "PEXPIRE", key, *ttl)
-                                : connection.call(read_call(), "DEL", key);
-        record(cache_operation, *ttl > 0 ? "PEXPIRE" : "DEL", start,
+        auto rearmed = *ttl > 0 ? net::call(connection, read_call(), "PEXPIRE", key, *ttl)
+                                : net::call(connection, read_call(), "DEL", key);
+        record(cache_operation, *ttl > 0 ? "PEXPIRE" : "DEL", key, start,
                rearmed ? nullptr : &rearmed.error_value());
         if (!rearmed) return rearmed.error_value();
         if (*ttl <= 0) return resp::owned_reply();
@@ -278,111 +288,116 @@ struct redis_cache_state {
     // read_in_two_commands without blocking: the second command is sent
     // from the first one's completion, and `done` runs after it.
     static void async_read_in_two_commands(const std::shared_ptr<redis_cache_state>& self,
-                                           net::multiplexer& connection,
+                                           net::command_executor& connection,
                                            std::string_view cache_operation, std::string key,
                                            bool with_data,
                                            std::function<void(result<resp::reply>)> done) {
         const auto start = steady::now();
-        auto after_fields = [self, connection = &connection, cache_operation, key, done,
-                             start](result<resp::reply> r) {
-            auto fields = self->finish(cache_operation, "HMGET", start, std::move(r));
+        auto after_fields = [self, cache_operation, key, done, start](result<resp::reply> r) {
+            auto fields = self->finish(cache_operation, "HMGET", key, start, std::move(r));
             if (!fields) return done(std::move(fields));
             const auto ttl = rearm_ttl_ms(*fields, to_dotnet_ticks(clock::now()));
             if (!ttl) return done(std::move(fields));
             auto kept = std::make_shared<resp::owned_reply>(fields->to_owned());
             const auto again = steady::now();
             const char* command = *ttl > 0 ? "PEXPIRE" : "DEL";
-            auto after_rearm = [self, cache_operation, done, again, kept, command,
+            auto after_rearm = [self, cache_operation, key, done, again, kept, command,
                                 expired = *ttl <= 0](result<resp::reply> rearmed) {
-                auto outcome = self->finish(cache_operation, command, again, std::move(rearmed));
+                auto outcome =
+                    self->finish(cache_operation, command, key, again, std::move(rearmed));
                 if (!outcome) return done(std::move(outcome));
                 done(expired ? resp::owned_reply().view() : kept->view());
             };
+            auto connection = self->executor.lock();
+            if (!connection) return done(gone());
             if (*ttl > 0)
-                connection->async_call(read_call(), std::move(after_rearm), "PEXPIRE", key, *ttl);
+                net::async_call(*connection, read_call(), std::move(after_rearm), "PEXPIRE", key,
+                                *ttl);
             else
-                connection->async_call(read_call(), std::move(after_rearm), "DEL", key);
+                net::async_call(*connection, read_call(), std::move(after_rearm), "DEL", key);
         };
         if (with_data)
-            connection.async_call(read_call(), std::move(after_fields), "HMGET", key, "absexp",
-                                  "sldexp", "data");
+            net::async_call(connection, read_call(), std::move(after_fields), "HMGET", key,
+                            "absexp", "sldexp", "data");
         else
-            connection.async_call(read_call(), std::move(after_fields), "HMGET", key, "absexp",
-                                  "sldexp");
+            net::async_call(connection, read_call(), std::move(after_fields), "HMGET", key,
+                            "absexp", "sldexp");
     }
 
     // set without a script and without blocking: HSET and PEXPIRE (or PERSIST)
     // sent back to back, as .NET does; `done` runs after the second, with the
     // first error of the two. Not atomic: a blocking set uses MULTI/EXEC.
     static void async_set_in_two_commands(const std::shared_ptr<redis_cache_state>& self,
-                                          net::multiplexer& connection, const std::string& full,
-                                          const std::string& absexp, const std::string& sldexp,
-                                          std::string_view value, const std::string& ttl_ms,
+                                          net::command_executor& connection,
+                                          const std::string& full, const std::string& absexp,
+                                          const std::string& sldexp, std::string_view value,
+                                          const std::string& ttl_ms,
                                           distributed_cache::done_handler done) {
         auto first_error = std::make_shared<std::optional<error>>();
         const auto start = steady::now();
-        connection.async_call(
-            [state = self, first_error, start](result<resp::reply> r) {
-                auto outcome = state->finish("set", "HSET", start, std::move(r));
+        net::async_call(
+            connection, {},
+            [state = self, first_error, start, full](result<resp::reply> r) {
+                auto outcome = state->finish("set", "HSET", full, start, std::move(r));
                 if (!outcome) *first_error = outcome.error_value();
             },
             "HSET", full, "absexp", absexp, "sldexp", sldexp, "data", value);
-        auto second = [state = self, first_error, start, done = std::move(done),
+        auto second = [state = self, first_error, start, full, done = std::move(done),
                        command = ttl_ms == "-1" ? "PERSIST" : "PEXPIRE"](result<resp::reply> r) {
-            auto outcome = state->finish("set", command, start, std::move(r));
+            auto outcome = state->finish("set", command, full, start, std::move(r));
             if (*first_error) return done(**first_error);
             if (!outcome) return done(outcome.error_value());
             done({});
         };
         if (ttl_ms == "-1")
-            connection.async_call(std::move(second), "PERSIST", full);
+            net::async_call(connection, {}, std::move(second), "PERSIST", full);
         else
-            connection.async_call(std::move(second), "PEXPIRE", full, ttl_ms);
+            net::async_call(connection, {}, std::move(second), "PEXPIRE", full, ttl_ms);
     }
 
     // EVALSHA; EVAL when the server no longer has the script (restarted, or
     // SCRIPT FLUSH), which also puts it back.
     template <class... Args>
-    result<resp::owned_reply> eval(net::multiplexer& connection, const script& s,
+    result<resp::owned_reply> eval(net::command_executor& connection, const script& s,
                                    std::string_view cache_operation, const net::call_options& o,
                                    const std::string& key, const Args&... args) {
         auto start = steady::now();
-        auto r = connection.call(o, "EVALSHA", s.sha, 1, key, args...);
-        record(cache_operation, "EVALSHA", start, r ? nullptr : &r.error_value());
+        auto r = net::call(connection, o, "EVALSHA", s.sha, 1, key, args...);
+        record(cache_operation, "EVALSHA", key, start, r ? nullptr : &r.error_value());
         if (r || !is_noscript(r.error_value())) return r;
         start = steady::now();
-        r = connection.call(o, "EVAL", s.text, 1, key, args...);
-        record(cache_operation, "EVAL", start, r ? nullptr : &r.error_value());
+        r = net::call(connection, o, "EVAL", s.text, 1, key, args...);
+        record(cache_operation, "EVAL", key, start, r ? nullptr : &r.error_value());
         return r;
     }
 
     // eval() without blocking: `done` gets the final outcome on the I/O
-    // thread. The multiplexer outlives every completion it runs (its
-    // destructor joins the I/O thread), so a plain pointer to it is safe in
-    // one, and owning it there could destroy it on its own I/O thread.
+    // thread. A completion reaches the executor through the state's weak
+    // pointer: owning it there could destroy it on its own I/O thread.
     template <class... Args>
     static void eval_async(const std::shared_ptr<redis_cache_state>& self,
-                           net::multiplexer& connection, const script& s,
+                           net::command_executor& connection, const script& s,
                            std::string_view cache_operation, const net::call_options& o,
                            std::function<void(result<resp::reply>)> done, std::string key,
                            Args... args) {
         const auto start = steady::now();
-        connection.async_call(
-            o,
-            [self, connection = &connection, &s, cache_operation, o, done, key, args...,
-             start](result<resp::reply> r) {
-                auto first = self->finish(cache_operation, "EVALSHA", start, std::move(r));
+        net::async_call(
+            connection, o,
+            [self, &s, cache_operation, o, done, key, args..., start](result<resp::reply> r) {
+                auto first = self->finish(cache_operation, "EVALSHA", key, start, std::move(r));
                 if (first || !is_noscript(first.error_value())) {
                     done(std::move(first));
                     return;
                 }
+                auto executor = self->executor.lock();
+                if (!executor) return done(gone());
                 // From the I/O thread: async_call waits only while the
                 // request queue is full, and then no longer than the timeout.
                 const auto again = steady::now();
-                connection->async_call(
-                    o,
-                    [self, cache_operation, done, again](result<resp::reply> retried) {
-                        done(self->finish(cache_operation, "EVAL", again, std::move(retried)));
+                net::async_call(
+                    *executor, o,
+                    [self, cache_operation, key, done, again](result<resp::reply> retried) {
+                        done(self->finish(cache_operation, "EVAL", key, again, std::move(retried)));
                     },
                     "EVAL", s.text, 1, key, args...);
             },
@@ -406,22 +421,25 @@ std::optional<ticks> stored_entry::sliding_expiration() const {
 
 result<std::shared_ptr<redis_cache>> redis_cache::connect(const net::connection_options& connection,
                                                           redis_cache_options options) {
-    auto opened = net::multiplexer::connect(connection);
+    auto opened = net::connect_executor(connection);
     if (!opened) return opened.error_value();
-    return std::make_shared<redis_cache>(std::move(*opened), std::move(options));
+    if (opened->connection)
+        return std::make_shared<redis_cache>(std::move(opened->connection), std::move(options));
+    return std::make_shared<redis_cache>(std::move(opened->executor), std::move(options));
 }
 
 redis_cache::redis_cache(std::shared_ptr<net::multiplexer> connection, redis_cache_options options)
-    : connection_(std::move(connection)), state_(std::make_shared<detail::redis_cache_state>()) {
-    assert(connection_);
+    : redis_cache(std::make_shared<net::multiplexer_executor>(connection), std::move(options)) {
+    connection_ = std::move(connection);
+}
+
+redis_cache::redis_cache(std::shared_ptr<net::command_executor> executor,
+                         redis_cache_options options)
+    : executor_(std::move(executor)), state_(std::make_shared<detail::redis_cache_state>()) {
+    assert(executor_);
     state_->prefix = std::move(options.instance_name);
     state_->observer = std::move(options.observer);
-    const auto& endpoints = connection_->options().endpoints;
-    if (!endpoints.empty()) {
-        const net::endpoint& first = endpoints.front();
-        state_->server_address = first.is_unix_socket ? first.path : first.host;
-        state_->server_port = first.is_unix_socket ? 0 : first.port;
-    }
+    state_->executor = executor_;
 }
 
 redis_cache::~redis_cache() = default;
@@ -437,11 +455,11 @@ bool redis_cache::uses_scripts() const noexcept {
 distributed_cache::get_result redis_cache::do_get(std::string_view key) {
     result<resp::owned_reply> r = error{error_kind::closed, ""};
     if (!state_->without_scripts.load(std::memory_order_relaxed))
-        r = state_->eval(*connection_, read_script(), "get", read_call(), state_->key(key),
+        r = state_->eval(*executor_, read_script(), "get", read_call(), state_->key(key),
                          now_in_ticks(), "1");
     if (!r && (state_->without_scripts.load(std::memory_order_relaxed) ||
                state_->gave_up_scripting(r.error_value())))
-        r = state_->read_in_two_commands(*connection_, "get", state_->key(key), true);
+        r = state_->read_in_two_commands(*executor_, "get", state_->key(key), true);
     if (!r) return r.error_value();
     return state_->read_value(r->view());
 }
@@ -449,11 +467,11 @@ distributed_cache::get_result redis_cache::do_get(std::string_view key) {
 result<void> redis_cache::do_refresh(std::string_view key) {
     result<resp::owned_reply> r = error{error_kind::closed, ""};
     if (!state_->without_scripts.load(std::memory_order_relaxed))
-        r = state_->eval(*connection_, read_script(), "refresh", read_call(), state_->key(key),
+        r = state_->eval(*executor_, read_script(), "refresh", read_call(), state_->key(key),
                          now_in_ticks(), "0");
     if (!r && (state_->without_scripts.load(std::memory_order_relaxed) ||
                state_->gave_up_scripting(r.error_value())))
-        r = state_->read_in_two_commands(*connection_, "refresh", state_->key(key), false);
+        r = state_->read_in_two_commands(*executor_, "refresh", state_->key(key), false);
     if (!r) return r.error_value();
     return {};
 }
@@ -467,22 +485,23 @@ result<void> redis_cache::do_set(std::string_view key, std::string_view value,
     const std::string full = state_->key(key);
     result<resp::owned_reply> r = error{error_kind::closed, ""};
     if (!state_->without_scripts.load(std::memory_order_relaxed))
-        r = state_->eval(*connection_, set_script(), "set", {}, full, a.absexp, a.sldexp, value,
+        r = state_->eval(*executor_, set_script(), "set", {}, full, a.absexp, a.sldexp, value,
                          a.ttl_ms);
     if (!r && (state_->without_scripts.load(std::memory_order_relaxed) ||
                state_->gave_up_scripting(r.error_value()))) {
         // Without scripts, MULTI/EXEC keeps the hash and its TTL atomic (and
         // the key tracked, as the script's last read does).
-        net::transaction tx;
-        tx.add("HSET", full, "absexp", a.absexp, "sldexp", a.sldexp, "data", value);
-        if (a.ttl_ms == "-1")
-            tx.add("PERSIST", full);
-        else
-            tx.add("PEXPIRE", full, a.ttl_ms);
-        tx.add("EXISTS", full);
+        const std::string_view hset[] = {"HSET",   full,     "absexp", a.absexp,
+                                         "sldexp", a.sldexp, "data",   value};
+        const std::string_view persist[] = {"PERSIST", full};
+        const std::string_view pexpire[] = {"PEXPIRE", full, a.ttl_ms};
+        const std::string_view exists[] = {"EXISTS", full};
+        const net::command_view tx[] = {
+            hset, a.ttl_ms == "-1" ? net::command_view(persist) : net::command_view(pexpire),
+            exists};
         const auto start = steady::now();
-        r = connection_->execute(tx);
-        state_->record("set", "EXEC", start, r ? nullptr : &r.error_value());
+        r = executor_->execute_transaction(tx, {});
+        state_->record("set", "EXEC", full, start, r ? nullptr : &r.error_value());
     }
     if (!r) return r.error_value();
     return {};
@@ -490,8 +509,9 @@ result<void> redis_cache::do_set(std::string_view key, std::string_view value,
 
 result<void> redis_cache::do_remove(std::string_view key) {
     const auto start = steady::now();
-    auto r = connection_->call("DEL", state_->key(key));
-    state_->record("remove", "DEL", start, r ? nullptr : &r.error_value());
+    const std::string full = state_->key(key);
+    auto r = net::call(*executor_, {}, "DEL", full);
+    state_->record("remove", "DEL", full, start, r ? nullptr : &r.error_value());
     if (!r) return r.error_value();
     return {};
 }
@@ -520,19 +540,20 @@ void redis_cache::async_read(std::string_view key, bool with_data, std::string_v
                              std::function<void(result<resp::reply>)> done) {
     if (state_->without_scripts.load(std::memory_order_relaxed)) {
         detail::redis_cache_state::async_read_in_two_commands(
-            state_, *connection_, operation, state_->key(key), with_data, std::move(done));
+            state_, *executor_, operation, state_->key(key), with_data, std::move(done));
         return;
     }
     // The script first; on a server without scripts, the two commands.
-    auto or_two_commands = [state = state_, connection = connection_.get(), operation,
-                            full = state_->key(key), with_data,
+    auto or_two_commands = [state = state_, operation, full = state_->key(key), with_data,
                             done = std::move(done)](result<resp::reply> r) {
         if (r || !state->gave_up_scripting(r.error_value())) return done(std::move(r));
-        detail::redis_cache_state::async_read_in_two_commands(state, *connection, operation, full,
+        auto executor = state->executor.lock();
+        if (!executor) return done(gone());
+        detail::redis_cache_state::async_read_in_two_commands(state, *executor, operation, full,
                                                               with_data, done);
     };
-    detail::redis_cache_state::eval_async(state_, *connection_, read_script(), operation,
-                                          read_call(), std::move(or_two_commands), state_->key(key),
+    detail::redis_cache_state::eval_async(state_, *executor_, read_script(), operation, read_call(),
+                                          std::move(or_two_commands), state_->key(key),
                                           now_in_ticks(), std::string(with_data ? "1" : "0"));
 }
 
@@ -546,35 +567,38 @@ void redis_cache::do_async_set(std::string_view key, std::string_view value,
     }
     set_arguments a(*resolved, now);
     if (state_->without_scripts.load(std::memory_order_relaxed)) {
-        detail::redis_cache_state::async_set_in_two_commands(state_, *connection_, state_->key(key),
+        detail::redis_cache_state::async_set_in_two_commands(state_, *executor_, state_->key(key),
                                                              a.absexp, a.sldexp, value, a.ttl_ms,
                                                              std::move(done));
         return;
     }
-    auto or_two_commands = [state = state_, connection = connection_.get(), full = state_->key(key),
-                            a, value = std::string(value),
+    auto or_two_commands = [state = state_, full = state_->key(key), a, value = std::string(value),
                             done = std::move(done)](result<resp::reply> r) {
         if (r) return done({});
         if (!state->gave_up_scripting(r.error_value())) return done(r.error_value());
-        detail::redis_cache_state::async_set_in_two_commands(state, *connection, full, a.absexp,
+        auto executor = state->executor.lock();
+        if (!executor) return done(gone());
+        detail::redis_cache_state::async_set_in_two_commands(state, *executor, full, a.absexp,
                                                              a.sldexp, value, a.ttl_ms, done);
     };
-    detail::redis_cache_state::eval_async(state_, *connection_, set_script(), "set", {},
+    detail::redis_cache_state::eval_async(state_, *executor_, set_script(), "set", {},
                                           std::move(or_two_commands), state_->key(key), a.absexp,
                                           a.sldexp, std::string(value), a.ttl_ms);
 }
 
 void redis_cache::do_async_remove(std::string_view key, done_handler done) {
     const auto start = steady::now();
-    connection_->async_call(
-        [state = state_, done = std::move(done), start](result<resp::reply> r) {
-            auto outcome = state->finish("remove", "DEL", start, std::move(r));
+    std::string full = state_->key(key);
+    net::async_call(
+        *executor_, {},
+        [state = state_, done = std::move(done), full, start](result<resp::reply> r) {
+            auto outcome = state->finish("remove", "DEL", full, start, std::move(r));
             if (!outcome)
                 done(outcome.error_value());
             else
                 done({});
         },
-        "DEL", state_->key(key));
+        "DEL", full);
 }
 
 void redis_cache::async_get_entry(std::string_view key, entry_handler done) {
@@ -598,13 +622,14 @@ void redis_cache::async_get_entry(std::string_view key, entry_handler done) {
 
 result<std::optional<stored_entry>> redis_cache::inspect(std::string_view key) {
     const std::string full = state_->key(key);
-    net::command_batch batch;
-    batch.add("HMGET", full, "absexp", "sldexp", "data").add("PTTL", full);
+    const std::string_view hmget[] = {"HMGET", full, "absexp", "sldexp", "data"};
+    const std::string_view pttl_command[] = {"PTTL", full};
+    const net::command_view batch[] = {hmget, pttl_command};
     const auto start = steady::now();
-    auto replies = connection_->execute(batch);
+    auto replies = executor_->execute(batch, {});
     if (!replies) {
-        state_->record("inspect", "HMGET", start, &replies.error_value());
-        state_->record("inspect", "PTTL", start, &replies.error_value());
+        state_->record("inspect", "HMGET", full, start, &replies.error_value());
+        state_->record("inspect", "PTTL", full, start, &replies.error_value());
         return replies.error_value();
     }
     std::optional<error> failures[2];
@@ -612,8 +637,8 @@ result<std::optional<stored_entry>> redis_cache::inspect(std::string_view key) {
         const resp::reply r = (*replies)[i].view();
         if (r.is_error()) failures[i] = error{error_kind::server_reply, std::string(r.string())};
     }
-    state_->record("inspect", "HMGET", start, failures[0] ? &*failures[0] : nullptr);
-    state_->record("inspect", "PTTL", start, failures[1] ? &*failures[1] : nullptr);
+    state_->record("inspect", "HMGET", full, start, failures[0] ? &*failures[0] : nullptr);
+    state_->record("inspect", "PTTL", full, start, failures[1] ? &*failures[1] : nullptr);
     for (const auto& f : failures)
         if (f) return *f;
 
@@ -638,7 +663,7 @@ metrics_snapshot redis_cache::metrics() const {
     m.commands = state_->commands.load(std::memory_order_relaxed);
     m.errors = state_->errors.load(std::memory_order_relaxed);
     m.latency = state_->latency.snapshot();
-    const auto connection = connection_->snapshot();
+    const auto connection = executor_->connection_counters();
     m.bytes_written = connection.bytes_written;
     m.bytes_read = connection.bytes_read;
     m.reconnects = connection.reconnects;

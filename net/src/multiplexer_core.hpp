@@ -103,6 +103,12 @@ class multiplexer_core : public std::enable_shared_from_this<multiplexer_core> {
                                                          const call_options& options);
     result<resp::owned_reply> execute_transaction(std::string_view encoded, std::size_t commands,
                                                   const call_options& options);
+    // execute_batch without waiting (multiplexer_async_batch.cpp): the same
+    // one hand-over, then `(*done)(i, outcome)` once per command.
+    void async_execute_batch(
+        std::string_view bytes, std::span<const std::size_t> ends,
+        const std::vector<bool>& retry_safe, const call_options& options,
+        std::shared_ptr<const std::function<void(std::size_t, result<resp::reply>)>> done);
     result<leased_connection> lease();
     void give_back(connection c) {
         dedicated_.give_back(std::move(c), dedicated_pool::state::unknown);

@@ -22,6 +22,18 @@ TEST(ClusterRedirectPolicy, MovedRedirectsPatchesTheSlotAndAsksForARefresh) {
     EXPECT_TRUE(s.refresh);
 }
 
+TEST(ClusterRedirectPolicy, MovedToTheNodeItWasSentToReconnectsThatNode) {
+    const auto same = next_step("MOVED 42 10.0.0.1:7000", sent_to, 0, 1000ms, false, defaults);
+    EXPECT_EQ(same.what, kind::redirect);
+    EXPECT_TRUE(same.reconnect);
+    EXPECT_EQ(same.target, sent_to);
+    EXPECT_FALSE(
+        next_step("MOVED 42 10.0.0.1:7001", sent_to, 0, 1000ms, false, defaults).reconnect);
+    EXPECT_FALSE(next_step("ASK 42 10.0.0.1:7000", sent_to, 0, 1000ms, false, defaults).reconnect);
+    // Even a command out of redirections leaves the connection renewed.
+    EXPECT_TRUE(next_step("MOVED 42 10.0.0.1:7000", sent_to, 5, 1000ms, false, defaults).reconnect);
+}
+
 TEST(ClusterRedirectPolicy, AskRedirectsWithAskingAndLeavesTheTable) {
     const auto s = next_step("ASK 42 10.0.0.2:7001", sent_to, 0, 1000ms, false, defaults);
     EXPECT_EQ(s.what, kind::redirect);

@@ -72,6 +72,7 @@ redis_cluster::redis_cluster(settings s) : settings_(s) {
                       // Replicas in sync at once (no 5 s wait for more
                       // replicas), and promoted however long they were cut off.
                       "--repl-diskless-sync-delay", "0", "--cluster-replica-validity-factor", "0"};
+        node.extra.insert(node.extra.end(), s.extra_arguments.begin(), s.extra_arguments.end());
         nodes_.push_back(std::make_unique<redis_server>(node));
     }
     std::string create = redis_cli() + " --cluster create";

@@ -20,6 +20,8 @@ class redis_cluster {
         int replicas_per_primary = 1;
         // Short, so that a failover in a test takes about a second.
         std::chrono::milliseconds node_timeout{1000};
+        // More redis-server arguments for every node ("--rename-command", ...).
+        std::vector<std::string> extra_arguments = {};
     };
 
     // One line of CLUSTER NODES.

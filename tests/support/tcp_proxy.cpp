@@ -79,7 +79,7 @@ void tcp_proxy::run() {
         }
         if (fds[0].revents & POLLIN) {
             const int client = ::accept4(listener_, nullptr, nullptr, SOCK_CLOEXEC);
-            const int server = connect_loopback(target_port_);
+            const int server = connect_loopback(target_port_.load());
             if (client >= 0 && server >= 0) {
                 std::lock_guard lock(mutex_);
                 links_.push_back({client, server});

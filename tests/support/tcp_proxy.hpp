@@ -21,6 +21,8 @@ class tcp_proxy {
     std::uint16_t port() const noexcept { return port_; }
     void cut_all();
     void cut_after_server_bytes(std::uint64_t bytes);
+    // Connections made from now on go to `port`; open ones stay where they are.
+    void retarget(std::uint16_t port) noexcept { target_port_.store(port); }
     int cuts() const noexcept { return cuts_.load(); }
 
   private:
@@ -31,7 +33,7 @@ class tcp_proxy {
     void run();
     void close_link(link& l);
 
-    std::uint16_t target_port_;
+    std::atomic<std::uint16_t> target_port_;
     std::uint16_t port_ = 0;
     int listener_ = -1;
     int wake_[2] = {-1, -1};

@@ -14,12 +14,15 @@
 #include <random>
 #include <string>
 #include <thread>
+#include <type_traits>
 #include <vector>
 
 #include "connection_source.hpp"
 #include "latency_histogram.hpp"
 #include "respcache/cache/near_cache.hpp"
 #include "respcache/cache/redis_cache.hpp"
+#include "respcache/net/cluster_client.hpp"
+#include "respcache/net/connect_executor.hpp"
 #include "respcache/net/multiplexer.hpp"
 #include "subcommands.hpp"
 
@@ -213,10 +216,25 @@ class inflight_window {
     std::atomic<bool> sleeping_{false};
 };
 
+// A pipeline batch of each client: one write per node on a cluster.
+void reset(net::command_batch& b) {
+    b.clear();
+}
+void reset(net::cluster_batch& b) {
+    b = net::cluster_batch();
+}
+template <class Client>
+using batch_of = std::conditional_t<std::is_same_v<Client, net::cluster_client>, net::cluster_batch,
+                                    net::command_batch>;
+
+// One server (net::multiplexer) or a cluster (net::cluster_client): the same
+// calls, each client's own templates, so neither pays for the other.
+template <class Client>
 class bench_run {
   public:
-    bench_run(const bench_options& o, net::multiplexer& m, cache::distributed_cache* c)
-        : o_(o), m_(m), cache_(c), tallies_(o.threads) {
+    bench_run(const bench_options& o, Client& m, std::chrono::milliseconds sync_timeout,
+              cache::distributed_cache* c)
+        : o_(o), m_(m), sync_timeout_(sync_timeout), cache_(c), tallies_(o.threads) {
         value_.assign(*o.data_size, 'x');
     }
 
@@ -354,7 +372,7 @@ class bench_run {
             // End on time even when the server stops answering.
             const auto left =
                 std::chrono::ceil<std::chrono::milliseconds>(end_ - steady::now()) + 500ms;
-            c.timeout = std::min(m_.options().sync_timeout, std::max(left, 100ms));
+            c.timeout = std::min(sync_timeout_, std::max(left, 100ms));
         }
         return c;
     }
@@ -410,9 +428,9 @@ class bench_run {
             chain links(*this, tally, index);
             links.run();
         } else {
-            net::command_batch batch;
+            batch_of<Client> batch;
             while (const unsigned size = claim(o_.pipeline)) {
-                batch.clear();
+                reset(batch);
                 for (unsigned i = 0; i < size; ++i) {
                     const std::string_view key = keys.next();
                     if (is_set(choice))
@@ -546,7 +564,8 @@ class bench_run {
     }
 
     const bench_options& o_;
-    net::multiplexer& m_;
+    Client& m_;
+    const std::chrono::milliseconds sync_timeout_;
     cache::distributed_cache* cache_;
     const cache::entry_options sliding_ = cache::entry_options::sliding(std::chrono::minutes(5));
     std::string value_;
@@ -561,7 +580,8 @@ class bench_run {
 };
 
 // GETs should hit: write every key once before the clock starts.
-result<void> populate(net::multiplexer& m, cache::distributed_cache* c, const bench_options& o) {
+template <class Client>
+result<void> populate(Client& m, cache::distributed_cache* c, const bench_options& o) {
     const std::string value(*o.data_size, 'x');
     if (c) {
         for (std::uint64_t k = 0; k < o.keyspace; ++k) {
@@ -571,13 +591,13 @@ result<void> populate(net::multiplexer& m, cache::distributed_cache* c, const be
         }
         return {};
     }
-    net::command_batch batch;
+    batch_of<Client> batch;
     for (std::uint64_t k = 0; k < o.keyspace; ++k) {
         batch.add("SET", "key:" + std::to_string(k), value);
         if (batch.size() == 1000 || k + 1 == o.keyspace) {
             auto done = m.execute(batch);
             if (!done) return done.error_value();
-            batch.clear();
+            reset(batch);
         }
     }
     return {};
@@ -599,6 +619,33 @@ result<std::shared_ptr<cache::distributed_cache>> start_near_cache(
     return std::shared_ptr<cache::distributed_cache>(std::move(*made));
 }
 
+template <class Client>
+int bench_on(const bench_options& o, Client& client, std::chrono::milliseconds sync_timeout,
+             const std::shared_ptr<net::command_executor>& executor,
+             const std::shared_ptr<net::multiplexer>& single_server) {
+    std::shared_ptr<cache::distributed_cache> distributed;
+    if (o.work == workload::cache && o.near) {
+        if (!single_server)
+            return report_error("bench", error{error_kind::config,
+                                               "the near cache runs on one server, not a cluster"});
+        auto near = start_near_cache(single_server);
+        if (!near) return report_error("bench", near.error_value());
+        distributed = std::move(*near);
+    } else if (o.work == workload::cache) {
+        // A key prefix of its own: the plain workloads leave strings under key:N.
+        distributed = std::make_shared<cache::redis_cache>(
+            executor, cache::redis_cache_options{"respcache-bench:", nullptr});
+    }
+    if (o.work != workload::set) {
+        if (auto filled = populate(client, distributed.get(), o); !filled)
+            return report_error("bench", filled.error_value());
+    }
+    bench_run<Client> run(o, client, sync_timeout, distributed.get());
+    run.run();
+    run.report();
+    return 0;
+}
+
 }  // namespace
 
 int run_bench(std::span<const std::string_view> args) {
@@ -615,26 +662,14 @@ int run_bench(std::span<const std::string_view> args) {
     }
     auto options = connection_from(o.connection);
     if (!options) return report_error("bench", options.error_value());
-    auto m = net::multiplexer::connect(*options);
-    if (!m) return report_error("bench", m.error_value());
-    std::shared_ptr<cache::distributed_cache> distributed;
-    if (o.work == workload::cache && o.near) {
-        auto near = start_near_cache(*m);
-        if (!near) return report_error("bench", near.error_value());
-        distributed = std::move(*near);
-    } else if (o.work == workload::cache) {
-        // A key prefix of its own: the plain workloads leave strings under key:N.
-        distributed = std::make_shared<cache::redis_cache>(
-            *m, cache::redis_cache_options{"respcache-bench:", nullptr});
-    }
-    if (o.work != workload::set) {
-        if (auto filled = populate(**m, distributed.get(), o); !filled)
-            return report_error("bench", filled.error_value());
-    }
-    bench_run run(o, **m, distributed.get());
-    run.run();
-    run.report();
-    return 0;
+    // One server, or a cluster when the server says so.
+    auto connected = net::connect_executor(*options);
+    if (!connected) return report_error("bench", connected.error_value());
+    if (connected->cluster)
+        return bench_on(o, *connected->cluster, options->sync_timeout, connected->executor,
+                        nullptr);
+    return bench_on(o, *connected->connection, options->sync_timeout, connected->executor,
+                    connected->connection);
 }
 
 }  // namespace respcache::tools

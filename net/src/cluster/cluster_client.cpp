@@ -1,10 +1,13 @@
 #include "respcache/net/cluster_client.hpp"
 
 #include <algorithm>
+#include <cctype>
+#include <condition_variable>
 #include <random>
 
 #include "respcache/net/cluster/slot_groups.hpp"
 #include "respcache/net/cluster/topology_reply.hpp"
+#include "respcache/net/connect_executor.hpp"
 #include "respcache/net/connection.hpp"
 #include "respcache/resp/reader.hpp"
 
@@ -76,7 +79,7 @@ result<std::shared_ptr<cluster_client>> cluster_client::connect(const connection
             continue;
         }
         // A server without INFO cluster is not a cluster either.
-        if (!info || info->view().string().find("cluster_enabled:1") == std::string_view::npos) {
+        if (!info || !reports_cluster_mode(info->view().string())) {
             client->standalone_ = std::move(*m);
             return client;
         }
@@ -292,6 +295,34 @@ bool cluster_client::refresh_once(const cluster::refresh_policy::plan& plan,
     return false;
 }
 
+void cluster_client::renew_connection(const endpoint& where, const multiplexer* stale) {
+    std::shared_ptr<multiplexer> old;
+    {
+        std::lock_guard lock(nodes_mutex_);
+        auto it = nodes_.find(key_of(where));
+        // Renewed already by another command's MOVED.
+        if (it == nodes_.end() || it->second.get() != stale) return;
+        old = std::move(it->second);
+        nodes_.erase(it);
+    }
+    auto fresh = connection_to(where);
+    {
+        std::lock_guard lock(install_mutex_);
+        auto next = std::make_shared<routing>(*routing_.load());
+        for (auto& p : next->primaries)
+            if (p == old) p = fresh ? *fresh : nullptr;
+        for (auto& replicas : next->replicas)
+            for (auto& r : replicas)
+                if (r == old && fresh) r = *fresh;
+        routing_.store(std::move(next));
+    }
+    ++renewed_;
+    // What is on its way over the old connection gets its answer there;
+    // closing it after the longest deadline answers nothing early.
+    run_later(clock::now() + options_.sync_timeout + std::chrono::seconds(1),
+              [old = std::move(old)] { old->close(); });
+}
+
 void cluster_client::patch_slot(std::uint16_t slot, const endpoint& to) {
     auto m = connection_to(to);
     std::lock_guard lock(install_mutex_);
@@ -383,12 +414,13 @@ result<cluster_client::attempt_target> cluster_client::redirect_target(
 }
 
 cluster::redirect_step cluster_client::after_error(const error& e, const endpoint& sent_to,
-                                                   int attempt, clock::time_point deadline,
-                                                   bool retry_safe) {
+                                                   const multiplexer* sent_on, int attempt,
+                                                   clock::time_point deadline, bool retry_safe) {
     const auto left =
         std::chrono::duration_cast<std::chrono::milliseconds>(deadline - clock::now());
     const cluster::redirect_step step =
         cluster::next_step(e.message, sent_to, attempt, left, retry_safe, settings_.redirect);
+    if (step.reconnect) renew_connection(sent_to, sent_on);
     if (step.patch_slot) {
         ++moved_;
         patch_slot(step.slot, step.target);
@@ -456,21 +488,45 @@ result<std::vector<resp::owned_reply>> cluster_client::execute(const cluster_bat
         c.add_to(part->batch);
         part->positions.push_back(i);
     }
+    // Every node's part goes out at once; the replies are gathered by index.
+    struct gather {
+        std::mutex mutex;
+        std::condition_variable ready;
+        std::size_t left = 0;
+        std::vector<std::optional<error>> failures;
+        std::vector<bool> redirected;
+    };
+    auto g = std::make_shared<gather>();
+    g->failures.resize(batch.commands_.size());
+    g->redirected.resize(batch.commands_.size());
+    for (const node_part& part : parts) g->left += part.positions.size();
     for (node_part& part : parts) {
-        auto answered = part.node->execute(part.batch, with_deadline(options, deadline));
-        if (!answered) return answered.error_value();
-        for (std::size_t j = 0; j < part.positions.size(); ++j) {
-            const std::size_t i = part.positions[j];
-            const resp::reply view = (*answered)[j].view();
-            // Redirected or refused for now: that command goes its own way.
-            if (view.is_error() &&
-                cluster::classify_error(view.string(), {}).what != cluster_error::kind::none) {
-                unrouted.push_back(i);
-                continue;
-            }
-            replies[i] = std::move((*answered)[j]);
-        }
+        auto done = std::make_shared<const net::detail::runtime_commands::batch_reply_handler>(
+            [g, &replies, positions = &part.positions](std::size_t j, result<resp::reply> r) {
+                const std::size_t i = (*positions)[j];
+                std::lock_guard lock(g->mutex);
+                if (!r) g->failures[i] = r.error_value();
+                // Redirected or refused for now: that command goes its own way.
+                else if (r->is_error() &&
+                         cluster::classify_error(r->string(), {}).what != cluster_error::kind::none)
+                    g->redirected[i] = true;
+                else
+                    replies[i] = r->to_owned();
+                if (--g->left == 0) g->ready.notify_one();
+            });
+        net::detail::runtime_commands::async_execute(*part.node, part.batch,
+                                                     with_deadline(options, deadline), done);
     }
+    {
+        // Every request completes exactly once, by its deadline at the latest.
+        std::unique_lock lock(g->mutex);
+        g->ready.wait(lock, [&g] { return g->left == 0; });
+    }
+    for (const node_part& part : parts)
+        for (std::size_t i : part.positions) {
+            if (g->failures[i]) return *g->failures[i];
+            if (g->redirected[i]) unrouted.push_back(i);
+        }
     std::sort(unrouted.begin(), unrouted.end());
     for (std::size_t i : unrouted) {
         auto r = route_command(with_deadline(options, deadline), batch.commands_[i]);
@@ -683,11 +739,281 @@ cluster_client::counters cluster_client::snapshot() const noexcept {
     c.ask = ask_.load();
     c.retries = retries_.load();
     c.topologies = topologies_.load();
+    c.renewed = renewed_.load();
     {
         std::lock_guard lock(refresh_mutex_);
         c.refreshes = policy_.refreshes_started();
     }
     return c;
+}
+
+}  // namespace respcache::net
+
+// ---------------------------------------------------------------------------
+// command_executor: commands of a run-time length.
+
+namespace respcache::net {
+
+namespace {
+
+// The reply of the command sent after ASKING in one batch.
+result<resp::owned_reply> reply_after_asking(result<std::vector<resp::owned_reply>> replies) {
+    if (!replies) return replies.error_value();
+    resp::owned_reply last = std::move(replies->back());
+    if (last.view().is_error())
+        return error{error_kind::server_reply, std::string(last.view().string())};
+    return last;
+}
+
+constexpr std::string_view asking_command[] = {"ASKING"};
+
+}  // namespace
+
+cluster_batch& cluster_batch::add(command_view command) {
+    auto where = cluster::slot_of(command);
+    if (!where || command.empty()) {
+        if (!refused_)
+            refused_ = where ? error{error_kind::config, "a command needs at least its name"}
+                             : where.error_value();
+        return *this;
+    }
+    commands_.push_back(cluster::detail::routed_command{
+        *where, traits_of(command.front(), command.subspan(1)).retry_safe,
+        [kept = std::vector<std::string>(command.begin(), command.end())](command_batch& b) {
+            const std::vector<std::string_view> views(kept.begin(), kept.end());
+            net::detail::runtime_commands::add(b, views);
+        }});
+    return *this;
+}
+
+void cluster_transaction::add_slot(const result<cluster::command_slot>& where) {
+    if (!where) {
+        if (!refused_) refused_ = where.error_value();
+    } else if (where->what == cluster::command_slot::status::slot) {
+        if (slot_ && *slot_ != where->slot && !refused_)
+            refused_ = error{error_kind::config,
+                             "CROSSSLOT refused on the client: a transaction's keys must be in "
+                             "one slot (" +
+                                 std::to_string(*slot_) + " and " + std::to_string(where->slot) +
+                                 "); give them one {hash tag}"};
+        slot_ = where->slot;
+    }
+}
+
+cluster_transaction& cluster_transaction::add(command_view command) {
+    add_slot(cluster::slot_of(command));
+    net::detail::runtime_commands::add(tx_, command);
+    return *this;
+}
+
+result<resp::owned_reply> cluster_client::call(const call_options& options, command_view command) {
+    if (command.empty()) return error{error_kind::config, "a command needs at least its name"};
+    if (!is_cluster()) {
+        if (!standalone_) return error{error_kind::closed, "the client is closed"};
+        auto r = net::detail::runtime_commands::call(*standalone_, options, command);
+        if (r || r.error_value().kind != error_kind::server_reply ||
+            !r.error_value().message.starts_with("MOVED "))
+            return r;
+        // A MOVED from what looked like one server: it is a cluster node.
+        if (auto found = discover(); !found) return found.error_value();
+    }
+    auto where = slot_for(command);
+    if (!where) return where.error_value();
+    const bool read_only = traits_of(command.front(), command.subspan(1)).retry_safe;
+    const bool retry_safe = options.retry_safe.value_or(read_only);
+    return route(options, *where, retry_safe, read_only,
+                 [&](multiplexer& m, const call_options& o, bool asking) {
+                     if (!asking) return net::detail::runtime_commands::call(m, o, command);
+                     command_batch b;
+                     net::detail::runtime_commands::add(b, asking_command);
+                     net::detail::runtime_commands::add(b, command);
+                     return reply_after_asking(m.execute(b, o));
+                 });
+}
+
+void cluster_client::async_call(const call_options& options, command_view command,
+                                reply_callback done) {
+    if (command.empty()) {
+        done(error{error_kind::config, "a command needs at least its name"});
+        return;
+    }
+    if (!is_cluster()) {
+        if (!standalone_) {
+            done(error{error_kind::closed, "the client is closed"});
+            return;
+        }
+        net::detail::runtime_commands::async_call(*standalone_, options, command, std::move(done));
+        return;
+    }
+    if (asks_server_for_keys(command)) {
+        // The refresh thread waits for the server's answer, then sends it.
+        auto copied = std::make_shared<std::vector<std::string>>(command.begin(), command.end());
+        auto later = std::make_shared<reply_callback>(std::move(done));
+        run_later(clock::now(), [this, options, copied, later] {
+            const std::vector<std::string_view> views(copied->begin(), copied->end());
+            auto where = slot_for(views);
+            if (!where) return (*later)(where.error_value());
+            start_async(options, views, *where, std::move(*later));
+        });
+        return;
+    }
+    auto where = slot_for(command);
+    if (!where) {
+        done(where.error_value());
+        return;
+    }
+    start_async(options, command, *where, std::move(done));
+}
+
+void cluster_client::start_async(const call_options& options, command_view command,
+                                 const cluster::command_slot& where, reply_callback done) {
+    auto request = std::make_shared<async_request<std::vector<std::string>>>();
+    request->client = this;
+    request->kept.assign(command.begin(), command.end());
+    request->where = where;
+    request->read_only = traits_of(command.front(), command.subspan(1)).retry_safe;
+    request->retry_safe = options.retry_safe.value_or(request->read_only);
+    request->options = options;
+    request->deadline = deadline_for(options);
+    request->done = std::move(done);
+    request->send(first_target(where, request->read_only));
+}
+
+namespace {
+
+std::string upper_case(std::string_view name) {
+    std::string upper(name);
+    for (char& c : upper) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    return upper;
+}
+
+// Positions in a command of `size` words from COMMAND INFO's first, last
+// (negative: from the end) and step.
+std::vector<std::string_view> keys_at(std::span<const std::string_view> command, int first,
+                                      int last, int step) {
+    std::vector<std::string_view> keys;
+    const int size = static_cast<int>(command.size());
+    const int end = last < 0 ? size + last : std::min(last, size - 1);
+    for (int i = first; i > 0 && i <= end && step > 0; i += step)
+        keys.push_back(command[static_cast<std::size_t>(i)]);
+    return keys;
+}
+
+}  // namespace
+
+bool cluster_client::asks_server_for_keys(std::span<const std::string_view> command) const {
+    if (command.empty() ||
+        cluster::find_keys(command).what != cluster::command_keys::status::unknown)
+        return false;
+    std::lock_guard lock(server_keys_mutex_);
+    auto known = server_keys_.find(upper_case(command.front()));
+    return known == server_keys_.end() || known->second.what == server_keys::kind::movable;
+}
+
+result<cluster::command_slot> cluster_client::slot_for(std::span<const std::string_view> command) {
+    auto where = cluster::slot_of(command);
+    if (!where || where->what != cluster::command_slot::status::unknown) return where;
+    return slot_from_server(command);
+}
+
+result<cluster::command_slot> cluster_client::slot_from_server(
+    std::span<const std::string_view> command) {
+    const std::string name = upper_case(command.front());
+    std::optional<server_keys> known;
+    {
+        std::lock_guard lock(server_keys_mutex_);
+        if (auto it = server_keys_.find(name); it != server_keys_.end()) known = it->second;
+    }
+    if (!known) {
+        auto m = any_primary();
+        if (!m) return m.error_value();
+        auto info = (*m)->call("COMMAND", "INFO", command.front());
+        if (!info) return info.error_value();
+        // [[name, arity, flags, first, last, step, ...]]; a null element for a
+        // command the server does not know either (it will say so itself).
+        server_keys k;
+        const resp::reply all = info->view();
+        if (all.size() == 1 && !all[0].is_null() && all[0].size() >= 6) {
+            const resp::reply entry = all[0];
+            bool movable = false;
+            for (std::size_t i = 0; i < entry[2].size(); ++i)
+                movable = movable || entry[2][i].string() == "movablekeys";
+            k.first = static_cast<int>(entry[3].integer());
+            k.last = static_cast<int>(entry[4].integer());
+            k.step = static_cast<int>(entry[5].integer());
+            k.what = movable       ? server_keys::kind::movable
+                     : k.first > 0 ? server_keys::kind::fixed
+                                   : server_keys::kind::none;
+        }
+        std::lock_guard lock(server_keys_mutex_);
+        known = server_keys_.emplace(name, k).first->second;
+    }
+    cluster::command_slot none;
+    switch (known->what) {
+        case server_keys::kind::none:
+            return none;
+        case server_keys::kind::fixed:
+            return cluster::slot_of_keys(command.front(),
+                                         keys_at(command, known->first, known->last, known->step));
+        case server_keys::kind::movable:
+            break;
+    }
+    // Its keys depend on its arguments: the server finds them in this call.
+    std::vector<std::string_view> getkeys{"COMMAND", "GETKEYS"};
+    getkeys.insert(getkeys.end(), command.begin(), command.end());
+    auto m = any_primary();
+    if (!m) return m.error_value();
+    auto keys = net::detail::runtime_commands::call(**m, {}, getkeys);
+    if (!keys) {
+        // "The command has no key arguments" and the like.
+        if (keys.error_value().kind == error_kind::server_reply) return none;
+        return keys.error_value();
+    }
+    std::vector<std::string_view> found;
+    const resp::reply list = keys->view();
+    for (std::size_t i = 0; i < list.size(); ++i) found.push_back(list[i].string());
+    return cluster::slot_of_keys(command.front(), found);
+}
+
+result<std::vector<resp::owned_reply>> cluster_client::execute(
+    std::span<const command_view> commands, const call_options& options) {
+    cluster_batch batch;
+    for (command_view c : commands) batch.add(c);
+    return execute(batch, options);
+}
+
+result<resp::owned_reply> cluster_client::execute_transaction(
+    std::span<const command_view> commands, const call_options& options) {
+    cluster_transaction tx;
+    for (command_view c : commands) tx.add(c);
+    return execute(tx, options);
+}
+
+endpoint cluster_client::server_for(std::string_view key) const {
+    if (key.empty() && is_cluster()) {
+        const auto all = primaries();
+        return all.empty() ? endpoint{} : all.front();
+    }
+    return node_for_key(key);
+}
+
+multiplexer::counters cluster_client::connection_counters() const noexcept {
+    multiplexer::counters total;
+    auto add = [&total](const multiplexer::counters& c) {
+        total.commands_sent += c.commands_sent;
+        total.replies += c.replies;
+        total.timeouts += c.timeouts;
+        total.reconnects += c.reconnects;
+        total.bytes_written += c.bytes_written;
+        total.bytes_read += c.bytes_read;
+        total.writes += c.writes;
+        total.calls_on_caller_thread += c.calls_on_caller_thread;
+    };
+    if (standalone_) add(standalone_->snapshot());
+    std::lock_guard lock(nodes_mutex_);
+    for (const auto& [where, m] : nodes_)
+        if (m) add(m->snapshot());
+    return total;
 }
 
 }  // namespace respcache::net

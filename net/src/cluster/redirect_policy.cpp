@@ -16,6 +16,7 @@ redirect_step next_step(std::string_view error_message, const endpoint& sent_to,
         step.slot = e.slot;
         step.target = e.target;
         step.refresh = true;
+        step.reconnect = e.target == sent_to;
     }
     if (e.what == cluster_error::kind::cluster_down || e.what == cluster_error::kind::master_down ||
         e.what == cluster_error::kind::loading)

@@ -4,6 +4,7 @@
 #include <string>
 #include <string_view>
 
+#include "respcache/net/command_executor.hpp"
 #include "respcache/net/multiplexer.hpp"
 
 namespace respcache::cache {
@@ -23,5 +24,7 @@ struct health_report {
 // trip: a server that is not a cluster answers CLUSTER INFO with an error,
 // which leaves the verdict to PING.
 health_report check_health(net::multiplexer& connection, std::chrono::milliseconds timeout);
+// The same through an executor; on a cluster both go to one of its primaries.
+health_report check_health(net::command_executor& executor, std::chrono::milliseconds timeout);
 
 }  // namespace respcache::cache

@@ -8,6 +8,7 @@
 
 #include "respcache/cache/distributed_cache.hpp"
 #include "respcache/cache/telemetry.hpp"
+#include "respcache/net/command_executor.hpp"
 #include "respcache/net/connection_options.hpp"
 #include "respcache/net/multiplexer.hpp"
 
@@ -44,7 +45,7 @@ struct fetched_entry {
     expiration expires;
 };
 
-// The cache on a Redis server (or any RESP server), in
+// The cache on a Redis server (or any RESP server, or a Redis Cluster), in
 // the storage format of .NET's RedisCache: one hash per entry with the
 // fields absexp, sldexp and data, under instance_name + key, in the
 // connection's default database. A .NET service and this cache share entries.
@@ -58,17 +59,27 @@ struct fetched_entry {
 // away) the first refusal switches this cache to .NET's two-command forms:
 // HMGET then PEXPIRE for get and refresh, MULTI/EXEC for set (HSET and
 // PEXPIRE back to back for async_set), with the same stored format and TTLs.
+//
+// On a cluster every command of an entry names its one key (the scripts
+// take it as KEYS[1]), so each goes to the node owning that key's slot.
 class redis_cache final : public distributed_cache {
   public:
-    // Opens a multiplexer of its own.
+    // Opens a connection of its own: a multiplexer to one server, or a
+    // cluster_client when the server reports cluster mode.
     static result<std::shared_ptr<redis_cache>> connect(const net::connection_options& connection,
                                                         redis_cache_options options = {});
     // On an existing multiplexer, which other caches and callers may share.
     explicit redis_cache(std::shared_ptr<net::multiplexer> connection,
                          redis_cache_options options = {});
+    // On any executor: a net::cluster_client, a net::multiplexer_executor.
+    explicit redis_cache(std::shared_ptr<net::command_executor> executor,
+                         redis_cache_options options = {});
     ~redis_cache() override;
 
+    // The multiplexer this cache runs on; null when it runs on another
+    // executor (a cluster).
     const std::shared_ptr<net::multiplexer>& connection() const noexcept { return connection_; }
+    const std::shared_ptr<net::command_executor>& executor() const noexcept { return executor_; }
     const std::string& instance_name() const noexcept;
     // False once the server said it runs no scripts (the two-command forms
     // are in use from then on).
@@ -99,6 +110,7 @@ class redis_cache final : public distributed_cache {
     void async_read(std::string_view key, bool with_data, std::string_view operation,
                     std::function<void(result<resp::reply>)> done);
 
+    std::shared_ptr<net::command_executor> executor_;
     std::shared_ptr<net::multiplexer> connection_;
     std::shared_ptr<detail::redis_cache_state> state_;  // shared with asynchronous completions
 };

@@ -25,7 +25,9 @@
 #include "respcache/net/cluster/refresh_policy.hpp"
 #include "respcache/net/cluster/slot_table.hpp"
 #include "respcache/net/cluster/topology.hpp"
+#include "respcache/net/command_executor.hpp"
 #include "respcache/net/multiplexer.hpp"
+#include "respcache/net/multiplexer_executor.hpp"
 
 namespace respcache::net {
 
@@ -123,6 +125,8 @@ class cluster_batch {
   public:
     template <class... Args>
     cluster_batch& add(std::string_view command, const Args&... args);
+    // A command whose length is known only at run time (copied).
+    cluster_batch& add(command_view command);
     std::size_t size() const noexcept { return commands_.size(); }
 
   private:
@@ -137,10 +141,12 @@ class cluster_transaction {
   public:
     template <class... Args>
     cluster_transaction& add(std::string_view command, const Args&... args);
+    cluster_transaction& add(command_view command);
     std::size_t size() const noexcept { return tx_.size(); }
 
   private:
     friend class cluster_client;
+    void add_slot(const result<cluster::command_slot>& where);
     transaction tx_;
     std::optional<std::uint16_t> slot_;
     std::optional<error> refused_;
@@ -157,16 +163,31 @@ class cluster_transaction {
 // ASKING and the command in one write to the target, leaving the table as it
 // is; at most max_redirects within the deadline. Refreshes run on a
 // background thread, one at a time (cluster::refresh_policy).
-class cluster_client {
+class cluster_client final : public command_executor {
   public:
     static result<std::shared_ptr<cluster_client>> connect(const connection_options& options,
                                                            const cluster_settings& settings = {});
-    ~cluster_client();
+    ~cluster_client() override;
     cluster_client(const cluster_client&) = delete;
     cluster_client& operator=(const cluster_client&) = delete;
 
     // True when the servers form a cluster.
-    bool is_cluster() const noexcept { return cluster_mode_.load(std::memory_order_acquire); }
+    bool is_cluster() const noexcept override {
+        return cluster_mode_.load(std::memory_order_acquire);
+    }
+
+    // command_executor: commands of a run-time length, routed like call()'s.
+    result<resp::owned_reply> call(const call_options& options, command_view command) override;
+    void async_call(const call_options& options, command_view command,
+                    reply_callback done) override;
+    result<std::vector<resp::owned_reply>> execute(std::span<const command_view> commands,
+                                                   const call_options& options) override;
+    result<resp::owned_reply> execute_transaction(std::span<const command_view> commands,
+                                                  const call_options& options) override;
+    // The primary serving `key`; key-less: the first primary.
+    endpoint server_for(std::string_view key) const override;
+    // Every node connection's counters, added up.
+    multiplexer::counters connection_counters() const noexcept override;
 
     // Like multiplexer::call: blocks until the reply or the deadline; an
     // error reply is an error of kind server_reply.
@@ -237,6 +258,7 @@ class cluster_client {
         std::uint64_t retries = 0;     // TRYAGAIN/CLUSTERDOWN/LOADING/MASTERDOWN retries
         std::uint64_t refreshes = 0;   // topology queries started
         std::uint64_t topologies = 0;  // topologies installed
+        std::uint64_t renewed = 0;     // node connections made anew after a MOVED to themselves
     };
     counters snapshot() const noexcept;
 
@@ -285,8 +307,30 @@ class cluster_client {
     result<attempt_target> first_target(const cluster::command_slot& where, bool read_only = false);
     result<attempt_target> redirect_target(const cluster::redirect_step& step);
     // The redirect policy's step, with its effects on the table applied.
-    cluster::redirect_step after_error(const error& e, const endpoint& sent_to, int attempt,
+    // `sent_on`: the connection that answered, renewed after a MOVED to itself.
+    cluster::redirect_step after_error(const error& e, const endpoint& sent_to,
+                                       const multiplexer* sent_on, int attempt,
                                        clock::time_point deadline, bool retry_safe);
+    // A new connection to `where` in place of `stale` (unless renewed
+    // already); `stale` is closed once what it carries has had its time.
+    void renew_connection(const endpoint& where, const multiplexer* stale);
+    // The slot of a command the built-in key table does not know: its key
+    // positions from COMMAND INFO, asked once per command name and kept;
+    // COMMAND GETKEYS for each call of a command whose keys move
+    // (movablekeys). Blocks for those round trips.
+    result<cluster::command_slot> slot_from_server(std::span<const std::string_view> command);
+    // slot_of, and slot_from_server when the table does not know the command.
+    result<cluster::command_slot> slot_for(std::span<const std::string_view> command);
+    // True when slot_for(command) would wait for the server.
+    bool asks_server_for_keys(std::span<const std::string_view> command) const;
+    // async_call once the command's slot is known.
+    void start_async(const call_options& options, command_view command,
+                     const cluster::command_slot& where, reply_callback done);
+    // The kept COMMAND INFO answer for a command name.
+    struct server_keys {
+        enum class kind { none, fixed, movable } what = kind::none;
+        int first = 0, last = 0, step = 1;
+    };
     clock::time_point deadline_for(const call_options& options) const;
     static call_options with_deadline(const call_options& options, clock::time_point deadline);
 
@@ -307,12 +351,15 @@ class cluster_client {
     bool use_shards_ = false;                  // the server is 8 or later
 
     cluster::atomic_snapshot<routing> routing_;
-    std::atomic<std::uint64_t> moved_{0}, ask_{0}, retries_{0}, topologies_{0};
+    std::atomic<std::uint64_t> moved_{0}, ask_{0}, retries_{0}, topologies_{0}, renewed_{0};
 
     mutable std::mutex nodes_mutex_;
     std::map<std::pair<std::string, std::uint16_t>, std::shared_ptr<multiplexer>> nodes_;
 
     std::mutex install_mutex_;  // one table change at a time
+
+    mutable std::mutex server_keys_mutex_;
+    std::map<std::string, server_keys, std::less<>> server_keys_;  // by upper-case name
 
     mutable std::mutex refresh_mutex_;
     std::condition_variable refresh_wake_;
@@ -346,18 +393,7 @@ cluster_batch& cluster_batch::add(std::string_view command, const Args&... args)
 template <class... Args>
 cluster_transaction& cluster_transaction::add(std::string_view command, const Args&... args) {
     const cluster::detail::command_text<Args...> text(command, args...);
-    auto where = cluster::slot_of(text.span());
-    if (!where) {
-        if (!refused_) refused_ = where.error_value();
-    } else if (where->what == cluster::command_slot::status::slot) {
-        if (slot_ && *slot_ != where->slot && !refused_)
-            refused_ = error{error_kind::config,
-                             "CROSSSLOT refused on the client: a transaction's keys must be in "
-                             "one slot (" +
-                                 std::to_string(*slot_) + " and " + std::to_string(where->slot) +
-                                 "); give them one {hash tag}"};
-        slot_ = where->slot;
-    }
+    add_slot(cluster::slot_of(text.span()));
     tx_.add(command, args...);
     return *this;
 }
@@ -380,8 +416,8 @@ result<resp::owned_reply> cluster_client::route(const call_options& options,
                 request_refresh();
             return r;
         }
-        const cluster::redirect_step step =
-            after_error(r.error_value(), target->address, attempt, deadline, retry_safe);
+        const cluster::redirect_step step = after_error(
+            r.error_value(), target->address, target->node, attempt, deadline, retry_safe);
         switch (step.what) {
             case cluster::redirect_step::kind::deliver:
                 return r;
@@ -416,21 +452,43 @@ struct cluster_client::async_request : std::enable_shared_from_this<async_reques
             return;
         }
         const call_options o = with_deadline(options, deadline);
-        if (target->asking) target->node->send("ASKING");
-        auto self = this->shared_from_this();
-        std::apply(
-            [&](const auto&... a) {
-                target->node->async_call(
-                    o,
-                    [self, address = target->address](result<resp::reply> r) {
-                        self->on_reply(std::move(r), address);
-                    },
-                    cluster::detail::pass(a)...);
-            },
-            kept);
+        if (target->asking) {
+            // ASKING and the command as one unit: nothing of another caller
+            // between them, which would take the ASKING for itself.
+            command_batch b;
+            b.add("ASKING");
+            if constexpr (std::is_same_v<Kept, std::vector<std::string>>) {
+                const std::vector<std::string_view> views(kept.begin(), kept.end());
+                net::detail::runtime_commands::add(b, views);
+            } else {
+                std::apply([&](const auto&... a) { b.add(cluster::detail::pass(a)...); }, kept);
+            }
+            auto second =
+                std::make_shared<const net::detail::runtime_commands::batch_reply_handler>(
+                    [self = this->shared_from_this(), address = target->address,
+                     node = target->node](std::size_t i, result<resp::reply> r) {
+                        if (i == 1) self->on_reply(std::move(r), address, node);
+                    });
+            net::detail::runtime_commands::async_execute(*target->node, b, o, std::move(second));
+            return;
+        }
+        auto on_reply = [self = this->shared_from_this(), address = target->address,
+                         node = target->node](result<resp::reply> r) {
+            self->on_reply(std::move(r), address, node);
+        };
+        if constexpr (std::is_same_v<Kept, std::vector<std::string>>) {
+            const std::vector<std::string_view> views(kept.begin(), kept.end());
+            net::detail::runtime_commands::async_call(*target->node, o, views, std::move(on_reply));
+        } else {
+            std::apply(
+                [&](const auto&... a) {
+                    target->node->async_call(o, std::move(on_reply), cluster::detail::pass(a)...);
+                },
+                kept);
+        }
     }
 
-    void on_reply(result<resp::reply> r, const endpoint& address) {
+    void on_reply(result<resp::reply> r, const endpoint& address, const multiplexer* node) {
         if (!r || !r->is_error()) {
             if (!r && r.error_value().kind == error_kind::io) client->request_refresh();
             done(std::move(r));
@@ -438,7 +496,7 @@ struct cluster_client::async_request : std::enable_shared_from_this<async_reques
         }
         const cluster::redirect_step step =
             client->after_error(error{error_kind::server_reply, std::string(r->string())}, address,
-                                attempt++, deadline, retry_safe);
+                                node, attempt++, deadline, retry_safe);
         switch (step.what) {
             case cluster::redirect_step::kind::deliver:
                 done(std::move(r));
@@ -473,6 +531,11 @@ void cluster_client::async_call(const call_options& options, Done&& done, std::s
         done(where.error_value());
         return;
     }
+    if (where->what == cluster::command_slot::status::unknown) {
+        // Its keys are the server's to tell (see the command_view overload).
+        async_call(options, text.span(), multiplexer::completion(std::forward<Done>(done)));
+        return;
+    }
     auto kept = std::make_tuple(std::string(command), cluster::detail::keep(args)...);
     auto request = std::make_shared<async_request<decltype(kept)>>();
     request->client = this;
@@ -499,7 +562,7 @@ result<resp::owned_reply> cluster_client::call(const call_options& options,
         if (auto found = discover(); !found) return found.error_value();
     }
     const cluster::detail::command_text<Args...> text(command, args...);
-    auto where = cluster::slot_of(text.span());
+    auto where = slot_for(text.span());
     if (!where) return where.error_value();
     const bool read_only = traits_of(command).retry_safe;
     const bool retry_safe = options.retry_safe.value_or(read_only);

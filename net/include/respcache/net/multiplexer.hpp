@@ -26,6 +26,7 @@ namespace respcache::net {
 
 namespace detail {
 class multiplexer_core;
+struct runtime_commands;  // multiplexer_executor.hpp
 
 // The calling thread's buffer for one encoded command: it grows once to the
 // thread's working size and is reused, so a call does not allocate for it.
@@ -123,6 +124,7 @@ class command_batch {
 
   private:
     friend class multiplexer;
+    friend struct detail::runtime_commands;
     std::string bytes_;
     std::vector<std::size_t> ends_;
     std::vector<bool> retry_safe_;
@@ -147,6 +149,7 @@ class transaction {
 
   private:
     friend class multiplexer;
+    friend struct detail::runtime_commands;
     std::string bytes_;
     std::size_t count_ = 0;
     std::string refusal_;
@@ -317,6 +320,7 @@ class multiplexer {
     void async_call_encoded(const call_options& options, command_traits traits,
                             std::string_view encoded, completion done);
 
+    friend struct detail::runtime_commands;
     std::shared_ptr<detail::multiplexer_core> core_;
 };
 

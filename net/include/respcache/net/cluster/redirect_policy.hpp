@@ -33,6 +33,9 @@ struct redirect_step {
     bool patch_slot = false;  // MOVED: the table's owner of `slot` is `target` now
     std::uint16_t slot = 0;
     bool refresh = false;  // ask for a topology refresh
+    // MOVED to the node it was sent to: that connection reaches some other
+    // server now (an address behind the name changed), so it is made anew.
+    bool reconnect = false;
 };
 
 // `left` is the time until the command's deadline; `retry_safe` whether the
