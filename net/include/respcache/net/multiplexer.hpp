@@ -300,6 +300,8 @@ class multiplexer {
     // calls fail with closed. Called by the destructor.
     void close();
 
+    // Running totals, added up after each read or write: a reply may be
+    // counted just after its caller was answered.
     struct counters {
         std::uint64_t commands_sent = 0;
         std::uint64_t replies = 0;
