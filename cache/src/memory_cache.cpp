@@ -15,6 +15,11 @@ using detail::cache_clock;
 using detail::hashed_key;
 using detail::memory_cache_shard;
 
+// The entry (plus its allocation header), its index node (next pointer, key,
+// owner; plus header), its bucket and its heap slot.
+static_assert(sizeof(detail::cache_entry) + 16 + 48 + 8 + 8 <= memory_cache::entry_overhead,
+              "entry_overhead must cover an entry's bookkeeping");
+
 constexpr std::size_t bytes_per_automatic_shard = 64 * 1024;
 constexpr std::size_t most_automatic_shards = 64;
 

@@ -42,9 +42,11 @@ struct memory_cache_statistics {
 // complete before they return, on the caller's thread.
 class memory_cache final : public distributed_cache {
   public:
-    // Bytes counted for an entry besides its key and value: the bookkeeping
-    // of the hash table and the eviction queues.
-    static constexpr std::size_t entry_overhead = 96;
+    // Bytes counted for an entry besides its key and value: what its
+    // bookkeeping really takes (the entry with its links, its hash-table node
+    // and bucket, its expiry-heap slot, the allocator's headers), so that
+    // size_limit bounds the memory used and not only the payload.
+    static constexpr std::size_t entry_overhead = 240;
 
     explicit memory_cache(memory_cache_options options = {});
     ~memory_cache() override;
