@@ -78,8 +78,7 @@ struct memory_cache::impl {
         fresh->key.assign(key);
         fresh->value.assign(value);
         fresh->hash = hash(key).hash;
-        fresh->expires = *resolved;
-        fresh->deadline = resolved->deadline(at);
+        fresh->set_expiration(*resolved, at);
         fresh->charged = needed;
         const std::size_t home = shard_of(fresh->hash);
         shards[home].insert(std::move(fresh), at, budget,

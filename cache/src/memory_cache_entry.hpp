@@ -20,8 +20,13 @@ struct cache_entry {
     std::string key;
     std::string value;
     std::size_t hash = 0;  // of key: picks the shard, the index bucket, the ghost record
-    expiration expires;
+    // When the entry expires, and what a read does to that: a sliding entry
+    // is re-armed to min(absolute_end, read + sliding_window). Kept as clock
+    // values, not as the `expiration` they come from, so that the re-arm is a
+    // few inline instructions on the read path.
     cache_clock::time_point deadline;
+    cache_clock::time_point absolute_end = cache_clock::time_point::max();
+    cache_clock::duration sliding_window{0};  // zero: not sliding
 
     // The eviction policy's state (s3fifo_policy).
     cache_entry* prev = nullptr;
@@ -41,6 +46,24 @@ struct cache_entry {
     std::size_t charged = 0;
 
     bool expires_ever() const noexcept { return deadline != cache_clock::time_point::max(); }
+
+    void set_expiration(const expiration& e, cache_clock::time_point at) noexcept {
+        absolute_end = e.absolute.value_or(cache_clock::time_point::max());
+        if (e.sliding) {
+            // Windows past the clock's range (hundreds of years) mean "never".
+            const auto longest = std::chrono::duration_cast<ticks>(cache_clock::duration::max());
+            sliding_window = *e.sliding >= longest
+                                 ? cache_clock::duration::max()
+                                 : std::chrono::duration_cast<cache_clock::duration>(*e.sliding);
+        }
+        deadline = e.deadline(at);
+    }
+
+    // A read at `at`, before the deadline, re-arms a sliding entry.
+    void rearm(cache_clock::time_point at) noexcept {
+        if (sliding_window.count() == 0) return;
+        deadline = sliding_window >= absolute_end - at ? absolute_end : at + sliding_window;
+    }
 };
 
 // An index key: the entry's own key bytes and their hash, computed once per

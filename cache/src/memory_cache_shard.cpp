@@ -19,7 +19,7 @@ std::optional<std::string> memory_cache_shard::get(const hashed_key& key,
         ++misses_;
         return std::nullopt;
     }
-    if (e->expires.sliding) e->deadline = e->expires.deadline(at);
+    e->rearm(at);
     s3fifo_policy::on_read(e);
     ++hits_;
     return std::optional<std::string>(e->value);
@@ -37,7 +37,7 @@ void memory_cache_shard::refresh(const hashed_key& key, cache_clock::time_point 
         ++expired_;
         return;
     }
-    if (e->expires.sliding) e->deadline = e->expires.deadline(at);
+    e->rearm(at);
     s3fifo_policy::on_read(e);
 }
 

@@ -77,6 +77,20 @@ TEST(MemoryCacheExpiry, ASlidingEntryReArmedByReadsIsNotReclaimed) {
     EXPECT_EQ(cache.bytes_held(), 0u);
 }
 
+TEST(MemoryCacheExpiry, ASlidingWindowBeyondTheClocksRangeNeverExpires) {
+    manual_clock time;
+    auto cache = make_cache(time, 1);
+    ASSERT_TRUE(cache.set("forever", "v", entry_options::sliding(ticks::max())));
+    entry_options capped = entry_options::sliding(ticks::max());
+    capped.absolute_expiration = *time.now + 1h;
+    ASSERT_TRUE(cache.set("capped", "v", capped));
+    time.advance(24h * 365 * 100);
+    EXPECT_EQ(*cache.get("forever"), "v");  // read: re-armed without overflowing
+    EXPECT_EQ(*cache.get("forever"), "v");
+    EXPECT_EQ(*cache.get("capped"), std::nullopt);
+    EXPECT_EQ(cache.reclaim_expired(), 0u);
+}
+
 TEST(MemoryCacheExpiry, RemovingAndOverwritingExpiringEntriesLeavesNothingToReclaim) {
     manual_clock time;
     auto cache = make_cache(time, 1);
