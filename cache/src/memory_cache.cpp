@@ -16,8 +16,9 @@ using detail::hashed_key;
 using detail::memory_cache_shard;
 
 // The entry (plus its allocation header), its index node (next pointer, key,
-// owner; plus header), its bucket and its heap slot.
-static_assert(sizeof(detail::cache_entry) + 16 + 48 + 8 + 8 <= memory_cache::entry_overhead,
+// owner; plus header), its bucket, its heap slot, and a ghost record (a set
+// node with its header, a bucket, a queue slot: at most one per entry held).
+static_assert(sizeof(detail::cache_entry) + 16 + 48 + 8 + 8 + 48 <= memory_cache::entry_overhead,
               "entry_overhead must cover an entry's bookkeeping");
 
 constexpr std::size_t bytes_per_automatic_shard = 64 * 1024;

@@ -44,9 +44,10 @@ class memory_cache final : public distributed_cache {
   public:
     // Bytes counted for an entry besides its key and value: what its
     // bookkeeping really takes (the entry with its links, its hash-table node
-    // and bucket, its expiry-heap slot, the allocator's headers), so that
+    // and bucket, its expiry-heap slot, the allocator's headers, and the
+    // record the eviction policy may keep after evicting it), so that
     // size_limit bounds the memory used and not only the payload.
-    static constexpr std::size_t entry_overhead = 240;
+    static constexpr std::size_t entry_overhead = 272;
 
     explicit memory_cache(memory_cache_options options = {});
     ~memory_cache() override;
