@@ -23,13 +23,16 @@ echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) cores"
         if (rate ~ /M\/s$/) scale = 1e6
         sub(/[kM]?\/s$/, "", rate)
         per_second[name, threads] = rate * scale
+        cpu[name, threads] = $4
         if (!(name in seen)) { seen[name] = 1; order[++n] = name }
     }
     END {
-        printf "%-22s %14s %14s %8s\n", "benchmark", "1 thread/s", "2 threads/s", "ratio"
+        printf "%-22s %12s %12s %7s %18s\n", "benchmark", "1 thread/s", "2 threads/s",
+               "ratio", "CPU ns/op (1, 2)"
         for (i = 1; i <= n; ++i) {
             one = per_second[order[i], 1]; two = per_second[order[i], 2]
-            printf "%-22s %14.0f %14.0f %7.2fx\n", order[i], one, two, two / one
+            printf "%-22s %12.0f %12.0f %6.2fx %9s %8s\n", order[i], one, two, two / one,
+                   cpu[order[i], 1], cpu[order[i], 2]
         }
     }'
 echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
