@@ -27,11 +27,11 @@ echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) cores"
         if (!(name in seen)) { seen[name] = 1; order[++n] = name }
     }
     END {
-        printf "%-22s %12s %12s %7s %18s\n", "benchmark", "1 thread/s", "2 threads/s",
+        printf "%-28s %12s %12s %7s %18s\n", "benchmark", "1 thread/s", "2 threads/s",
                "ratio", "CPU ns/op (1, 2)"
         for (i = 1; i <= n; ++i) {
             one = per_second[order[i], 1]; two = per_second[order[i], 2]
-            printf "%-22s %12.0f %12.0f %6.2fx %9s %8s\n", order[i], one, two, two / one,
+            printf "%-28s %12.0f %12.0f %6.2fx %9s %8s\n", order[i], one, two, two / one,
                    cpu[order[i], 1], cpu[order[i], 2]
         }
     }'
