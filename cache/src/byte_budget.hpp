@@ -14,7 +14,6 @@ class byte_budget {
   public:
     explicit byte_budget(std::size_t limit) noexcept : limit_(limit) {}
 
-    std::size_t limit() const noexcept { return limit_; }
     std::size_t held() const noexcept { return held_.load(std::memory_order_relaxed); }
 
     // Counts `bytes` as held if that keeps the total within the limit.
