@@ -2,6 +2,7 @@
 
 #include <memory>
 
+#include "manual_clock.hpp"
 #include "respcache/cache/memory_cache.hpp"
 
 namespace respcache::cache {
@@ -9,16 +10,6 @@ namespace {
 
 using namespace std::chrono_literals;
 using clock = std::chrono::system_clock;
-
-// A clock the test moves by hand.
-struct manual_clock {
-    std::shared_ptr<clock::time_point> now =
-        std::make_shared<clock::time_point>(clock::time_point(1'704'067'200s));
-    void advance(clock::duration d) const { *now += d; }
-    std::function<clock::time_point()> source() const {
-        return [now = now] { return *now; };
-    }
-};
 
 memory_cache make_cache(const manual_clock& c, std::size_t limit = 200 * 1024 * 1024) {
     memory_cache_options options;
@@ -84,7 +75,7 @@ TEST(MemoryCache, OverwritingReplacesTheExpiration) {
     EXPECT_EQ(value_of(cache, "k"), "v2");
 }
 
-TEST(MemoryCache, TheSizeLimitEvictsTheLeastRecentlyUsed) {
+TEST(MemoryCache, TheSizeLimitEvictsTheOldestEntryNeverRead) {
     manual_clock time;
     const std::size_t entry = 1 + 100 + memory_cache::entry_overhead;
     auto cache = make_cache(time, 3 * entry);
@@ -93,7 +84,7 @@ TEST(MemoryCache, TheSizeLimitEvictsTheLeastRecentlyUsed) {
     ASSERT_TRUE(cache.set("b", value));
     ASSERT_TRUE(cache.set("c", value));
     EXPECT_EQ(cache.metrics().size_bytes, 3 * entry);
-    EXPECT_EQ(value_of(cache, "a"), value);  // now b is the least recently used
+    EXPECT_EQ(value_of(cache, "a"), value);  // now b is the oldest never read
     ASSERT_TRUE(cache.set("d", value));
     EXPECT_EQ(value_of(cache, "b"), std::nullopt);
     EXPECT_EQ(value_of(cache, "a"), value);
