@@ -161,13 +161,6 @@ void memory_cache::do_async_remove(std::string_view key, done_handler done) {
     done(impl_->remove(key));
 }
 
-void memory_cache::clear() {
-    std::lock_guard lock(impl_->mutex);
-    impl_->index.clear();
-    impl_->recency.clear();
-    impl_->size = 0;
-}
-
 metrics_snapshot memory_cache::metrics() const {
     const memory_cache_statistics s = impl_->statistics();
     metrics_snapshot m;

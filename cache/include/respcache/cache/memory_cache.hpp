@@ -64,9 +64,6 @@ class memory_cache final : public distributed_cache {
     // all of them.
     std::size_t reclaim_expired();
 
-    // Drops every entry (not counted as evictions).
-    void clear();
-
   private:
     get_result do_get(std::string_view key) override;
     result<void> do_set(std::string_view key, std::string_view value,
