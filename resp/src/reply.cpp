@@ -56,7 +56,6 @@ std::unique_ptr<owned_reply::block, owned_reply::block_deleter> owned_reply::cop
     const std::size_t total = sizeof(block) + node_bytes + from.byte_count + from.side_byte_count;
     char* memory = static_cast<char*>(::operator new(total));
     auto* b = ::new (memory) block{};
-    b->allocated = total;
     char* nodes = memory + sizeof(block);
     char* bytes = nodes + node_bytes;
     char* side_bytes = bytes + from.byte_count;
@@ -73,9 +72,8 @@ std::unique_ptr<owned_reply::block, owned_reply::block_deleter> owned_reply::cop
 }
 
 void owned_reply::block_deleter::operator()(block* b) const noexcept {
-    const std::size_t allocated = b->allocated;
     b->~block();
-    ::operator delete(static_cast<void*>(b), allocated);
+    ::operator delete(static_cast<void*>(b));
 }
 
 owned_reply::owned_reply(const owned_reply& other)

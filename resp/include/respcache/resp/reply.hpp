@@ -170,7 +170,6 @@ class owned_reply {
     // The storage header; the nodes, bytes and side bytes follow it.
     struct block {
         detail::reply_storage storage;
-        std::size_t allocated;
     };
     struct block_deleter {
         void operator()(block* b) const noexcept;
