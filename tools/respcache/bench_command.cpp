@@ -401,27 +401,10 @@ class bench_run {
                 // at once (closed, queue full), which completes on its caller:
                 // the lock is uncontended but for those.
                 auto done = [this, &slots, &tally, began](result<resp::reply> r) {
-                    {
-                        std::lock_guard lock(async_mutex_);
-                        async_latencies_.record(elapsed_ns(began));
-                        if (!r) ++async_errors_[r.error_value().kind];
-                    }
-                    tally.done.fetch_add(1, std::memory_order_relaxed);
+                    record_async(tally, began, r);
                     slots.release();
                 };
-                const bool set = is_set(choice);
-                if (cache_ && set)
-                    cache_->async_set(key, value_, sliding_, [done](result<void> r) {
-                        done(r ? result<resp::reply>(resp::reply()) : r.error_value());
-                    });
-                else if (cache_)
-                    cache_->async_get(key, [done](cache::distributed_cache::get_result r) {
-                        done(r ? result<resp::reply>(resp::reply()) : r.error_value());
-                    });
-                else if (set)
-                    m_.async_call(call_options_now(), done, "SET", key, value_);
-                else
-                    m_.async_call(call_options_now(), done, "GET", key);
+                issue_async(key, is_set(choice), std::move(done));
             }
             slots.drain();
         } else if (o_.how == mode::chained) {
@@ -448,6 +431,33 @@ class bench_run {
         }
     }
 
+    // Completions run on the I/O thread, except a request refused at once
+    // (closed, queue full), which completes on its caller: the lock is
+    // uncontended but for those.
+    void record_async(thread_tally& tally, steady::time_point began, const result<resp::reply>& r) {
+        {
+            std::lock_guard lock(async_mutex_);
+            async_latencies_.record(elapsed_ns(began));
+            if (!r) ++async_errors_[r.error_value().kind];
+        }
+        tally.done.fetch_add(1, std::memory_order_relaxed);
+    }
+    template <class Done>
+    void issue_async(std::string_view key, bool set, Done done) {
+        if (cache_ && set)
+            cache_->async_set(key, value_, sliding_, [done](result<void> r) mutable {
+                done(r ? result<resp::reply>(resp::reply()) : r.error_value());
+            });
+        else if (cache_)
+            cache_->async_get(key, [done](cache::distributed_cache::get_result r) mutable {
+                done(r ? result<resp::reply>(resp::reply()) : r.error_value());
+            });
+        else if (set)
+            m_.async_call(call_options_now(), std::move(done), "SET", key, value_);
+        else
+            m_.async_call(call_options_now(), std::move(done), "GET", key);
+    }
+
     // `inflight` requests, each of whose completions (on the I/O thread)
     // issues the next one, until the run is over.
     class chain {
@@ -467,11 +477,7 @@ class bench_run {
 
       private:
         void issue_next() {
-            if (!run_.claim()) {
-                std::lock_guard lock(mutex_);
-                if (--running_ == 0) ended_.notify_one();
-                return;
-            }
+            if (!run_.claim()) return link_ended();
             std::string key;
             bool set;
             {
@@ -480,36 +486,20 @@ class bench_run {
                 set = run_.is_set(choice_);
             }
             const auto began = steady::now();
-            auto done = [this, began](result<resp::reply> r) {
-                {
-                    std::lock_guard lock(run_.async_mutex_);
-                    run_.async_latencies_.record(elapsed_ns(began));
-                    if (!r) ++run_.async_errors_[r.error_value().kind];
-                }
-                tally_.done.fetch_add(1, std::memory_order_relaxed);
+            run_.issue_async(key, set, [this, began](result<resp::reply> r) {
+                run_.record_async(tally_, began, r);
                 // A refusal completes on the calling thread: issuing again
                 // from it would recurse.
                 const bool refused = !r && (r.error_value().kind == error_kind::closed ||
                                             r.error_value().kind == error_kind::limit);
-                if (refused) {
-                    std::lock_guard lock(mutex_);
-                    if (--running_ == 0) ended_.notify_one();
-                    return;
-                }
+                if (refused) return link_ended();
                 issue_next();
-            };
-            if (run_.cache_ && set)
-                run_.cache_->async_set(key, run_.value_, run_.sliding_, [done](result<void> r) {
-                    done(r ? result<resp::reply>(resp::reply()) : r.error_value());
-                });
-            else if (run_.cache_)
-                run_.cache_->async_get(key, [done](cache::distributed_cache::get_result r) {
-                    done(r ? result<resp::reply>(resp::reply()) : r.error_value());
-                });
-            else if (set)
-                run_.m_.async_call(run_.call_options_now(), done, "SET", key, run_.value_);
-            else
-                run_.m_.async_call(run_.call_options_now(), done, "GET", key);
+            });
+        }
+
+        void link_ended() {
+            std::lock_guard lock(mutex_);
+            if (--running_ == 0) ended_.notify_one();
         }
 
         bench_run& run_;
