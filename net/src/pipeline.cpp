@@ -312,8 +312,8 @@ void pipeline::release(const entry& e) noexcept {
 }
 
 void pipeline::pop_finished() noexcept {
-    if (queue_.empty() || queue_.front().replies_left != 0) return;
-    while (!queue_.empty() && queue_.front().replies_left == 0) {
+    if (!front_finished()) return;
+    do {
         const entry& front = queue_.front();
         if (write_index_ == 0) {
             // Taken off the wire before its first byte went out.
@@ -324,7 +324,7 @@ void pipeline::pop_finished() noexcept {
         }
         release(front);
         queue_.pop_front();
-    }
+    } while (front_finished());
     compact();
 }
 

@@ -149,6 +149,7 @@ class pipeline {
     void release(const entry& e) noexcept;
     void add_deadline(const entry& e);
     void rebuild_deadlines();
+    bool front_finished() noexcept { return !queue_.empty() && queue_.front().replies_left == 0; }
     void pop_finished() noexcept;
     void skip_cancelled_at_cursor() noexcept;
     void compact() noexcept;
