@@ -10,6 +10,7 @@
 #include <cerrno>
 
 #include "event_signal.hpp"
+#include "io_thread.hpp"
 #include "multiplexer_core.hpp"
 
 namespace respcache::net {
@@ -67,6 +68,10 @@ result<resp::owned_reply> error_reply_as_error(result<resp::owned_reply> outcome
 }
 
 }  // namespace
+
+bool on_an_io_thread() noexcept {
+    return driven_here != nullptr;
+}
 
 // --- construction and teardown ----------------------------------------------
 
@@ -728,7 +733,11 @@ void multiplexer_core::read_some(link& l) {
                     break;
                 case pipeline::reply_use::message:
                     if (&l == &command_ && tracking_.deliver(r)) break;
-                    subscriptions_.deliver(r);
+                    if (auto moved = subscriptions_.deliver(r))
+                        emit(connection_event::kind::shard_channel_moved,
+                             "the server unsubscribed shard channel " + *moved +
+                                 ": its slot is no longer served here",
+                             std::move(*moved));
                     break;
                 case pipeline::reply_use::unexpected:
                     out_of_step =
@@ -839,9 +848,12 @@ void multiplexer_core::restore_subscriptions(link& l) {
         auto refused = [this, kind = c.kind, name = c.name](result<resp::reply> r) {
             if (!r || !r->is_error()) return;  // confirmed, or retried on the next connection
             subscriptions_.remove(kind, name);
-            emit(connection_event::kind::subscription_refused,
+            const bool moved = kind == channel_kind::shard && r->string().starts_with("MOVED ");
+            emit(moved ? connection_event::kind::shard_channel_moved
+                       : connection_event::kind::subscription_refused,
                  "the server refused to restore " + std::string(subscription_command(kind, true)) +
-                     " " + name + ": " + std::string(r->string()));
+                     " " + name + ": " + std::string(r->string()),
+                 name);
         };
         prelude.push_back(prelude_request{
             std::move(c.encoded), request_spec{deadline, request_kind::subscription, 1, true},
@@ -878,13 +890,15 @@ void multiplexer_core::release_capacity() {
     space_available_.notify_all();
 }
 
-void multiplexer_core::emit(connection_event::kind what, std::string reason) {
+void multiplexer_core::emit(connection_event::kind what, std::string reason, std::string channel) {
     std::function<void(const connection_event&)> handler;
     {
         std::lock_guard lock(mutex_);
         handler = event_handler_;
     }
-    if (handler) handler(connection_event{what, options_.endpoints.front(), std::move(reason)});
+    if (handler)
+        handler(connection_event{what, options_.endpoints.front(), std::move(reason),
+                                 std::move(channel)});
 }
 
 void multiplexer_core::fail_everything(const error& reason) {

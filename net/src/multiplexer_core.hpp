@@ -156,7 +156,7 @@ class multiplexer_core : public std::enable_shared_from_this<multiplexer_core> {
     void maybe_ping(link& l, clock::time_point now);
     void release_capacity();
     link& pubsub_link() noexcept { return command_.protocol == 2 ? subscriber_ : command_; }
-    void emit(connection_event::kind what, std::string reason);
+    void emit(connection_event::kind what, std::string reason, std::string channel = {});
     void fail_everything(const error& reason);
 
     const connection_options options_;

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "pubsub_kind.hpp"
+#include "subscription_request.hpp"
 
 namespace respcache::net {
 
@@ -32,6 +33,11 @@ void pipeline::push(std::string_view bytes, const request_spec& spec, completion
     e.kind = spec.kind;
     e.retry_safe = spec.retry_safe;
     e.counted = spec.counted && spec.kind != request_kind::keepalive;
+    if (spec.kind == request_kind::subscription) {
+        const detail::subscription_shape shape = detail::shape_of_subscription(bytes);
+        e.confirms = static_cast<std::uint8_t>(shape.confirms);
+        e.channel_hash = shape.channel_hash;
+    }
     wire_.append(bytes);
     add_deadline(e);
 }
@@ -106,23 +112,36 @@ bool pipeline::is_push(const resp::reply& reply) const noexcept {
            pubsub_kind_of(reply[0].string()) != pubsub_kind::none;
 }
 
+pipeline::reply_use pipeline::on_confirmation(const resp::reply& confirmation) {
+    const pubsub_kind kind = pubsub_kind_of(confirmation[0].string());
+    const auto own = [&](const entry& e) {
+        if (e.kind != request_kind::subscription || !written(e)) return false;
+        if (e.confirms == static_cast<std::uint8_t>(pubsub_kind::none)) return true;
+        return e.confirms == static_cast<std::uint8_t>(kind) &&
+               (e.channel_hash == 0 ||
+                (confirmation.size() > 1 &&
+                 detail::channel_hash(confirmation[1].string()) == e.channel_hash));
+    };
+    // One the server sent on its own: a shard channel whose slot left this
+    // node (the caller's to act on); any other is dropped.
+    if (queue_.empty() || !own(queue_.front()))
+        return kind == pubsub_kind::sunsubscribe ? reply_use::message : reply_use::answered;
+    entry& front = queue_.front();
+    if (front.replies_left == 1 && !wholly_written(front)) return reply_use::unexpected;
+    if (--front.replies_left == 0) {
+        if (!front.completed) complete(front, confirmation);
+        pop_finished();
+    }
+    return reply_use::answered;
+}
+
 pipeline::reply_use pipeline::on_reply(const resp::reply& reply) {
     pop_finished();
     if (is_push(reply)) {
         if (!reply.is_aggregate() || reply.empty() ||
             !is_confirmation(pubsub_kind_of(reply[0].string())))
             return reply_use::message;
-        // A confirmation nobody waits for (the server unsubscribed us) is
-        // dropped; each waiting subscription request takes its own.
-        if (queue_.empty()) return reply_use::answered;
-        entry& front = queue_.front();
-        if (front.kind != request_kind::subscription || !written(front)) return reply_use::answered;
-        if (front.replies_left == 1 && !wholly_written(front)) return reply_use::unexpected;
-        if (--front.replies_left == 0) {
-            if (!front.completed) complete(front, reply);
-            pop_finished();
-        }
-        return reply_use::answered;
+        return on_confirmation(reply);
     }
     if (queue_.empty() || !written(queue_.front())) return reply_use::unexpected;
     entry& front = queue_.front();

@@ -41,9 +41,15 @@ std::vector<subscription_registry::restore_command> subscription_registry::resto
     return commands;
 }
 
-void subscription_registry::deliver(const resp::reply& message) const {
-    if (!message.is_aggregate() || message.size() < 3) return;
+std::optional<std::string> subscription_registry::deliver(const resp::reply& message) {
+    if (!message.is_aggregate() || message.size() < 3) return std::nullopt;
     const pubsub_kind kind = pubsub_kind_of(message[0].string());
+    if (kind == pubsub_kind::sunsubscribe) {
+        std::lock_guard lock(mutex_);
+        if (handlers_.erase(key(channel_kind::shard, std::string(message[1].string()))) == 0)
+            return std::nullopt;
+        return std::string(message[1].string());
+    }
     pubsub_message m{pubsub_message::kind::message, message[1].string(), {}, message[2].string()};
     channel_kind by = channel_kind::channel;
     std::string_view name = m.channel;
@@ -56,16 +62,17 @@ void subscription_registry::deliver(const resp::reply& message) const {
         m.what = pubsub_message::kind::shard_message;
         by = channel_kind::shard;
     } else if (kind != pubsub_kind::message) {
-        return;
+        return std::nullopt;
     }
     std::shared_ptr<message_handler> handler;
     {
         std::lock_guard lock(mutex_);
         const auto found = handlers_.find(key(by, std::string(name)));
-        if (found == handlers_.end()) return;
+        if (found == handlers_.end()) return std::nullopt;
         handler = found->second;
     }
     (*handler)(m);
+    return std::nullopt;
 }
 
 }  // namespace respcache::net::detail

@@ -3,6 +3,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -36,8 +37,10 @@ class subscription_registry {
     std::vector<restore_command> restore_commands() const;
 
     // Hands a pub/sub message (push, or array on a RESP2 subscriber
-    // connection) to its handler; anything else is ignored.
-    void deliver(const resp::reply& message) const;
+    // connection) to its handler; anything else is ignored. A `sunsubscribe`
+    // the server sent on its own (the pipeline's message) removes that shard
+    // channel: its name is returned when it was registered.
+    std::optional<std::string> deliver(const resp::reply& message);
 
   private:
     using key = std::pair<channel_kind, std::string>;

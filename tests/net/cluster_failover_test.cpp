@@ -5,6 +5,7 @@
 #include <thread>
 
 #include "cluster_under_load.hpp"
+#include "message_mailbox.hpp"
 #include "redis_cluster.hpp"
 #include "respcache/net/cluster/hash_slot.hpp"
 #include "respcache/net/cluster_client.hpp"
@@ -18,6 +19,7 @@ using respcache::net::endpoint;
 using respcache::net::parse_connection_string;
 using respcache::net::cluster::hash_slot;
 using respcache::testing::cluster_load;
+using respcache::testing::message_mailbox;
 using respcache::testing::redis_cluster;
 
 // Writes `key` until one succeeds; how long that took, or nothing within
@@ -33,6 +35,25 @@ std::optional<std::chrono::milliseconds> first_success(cluster_client& client,
         std::this_thread::sleep_for(20ms);
     }
     return std::nullopt;
+}
+
+// A shard channel in the probe's slot: subscribed on the new primary after
+// the failover, and each message published there delivered once.
+bool shard_channel_moved(cluster_client& client) {
+    for (int i = 0; i < 1000 && client.snapshot().shard_channels_moved == 0; ++i)
+        std::this_thread::sleep_for(10ms);
+    return client.snapshot().shard_channels_moved > 0;
+}
+void expect_one_delivery(cluster_client& client, message_mailbox& box, const std::string& channel,
+                         const std::string& payload) {
+    const std::size_t before = box.seen().size();
+    auto published = client.call("SPUBLISH", channel, payload);
+    ASSERT_TRUE(published.has_value()) << published.error_value().message;
+    EXPECT_EQ(published->view().integer(), 1);
+    ASSERT_TRUE(box.wait_for(before + 1));
+    std::this_thread::sleep_for(100ms);
+    EXPECT_EQ(box.seen().size(), before + 1) << "delivered once";
+    EXPECT_EQ(box.seen().back(), payload);
 }
 
 // kill -9 of a primary under load: its replica is promoted and the client
@@ -55,6 +76,9 @@ TEST(ClusterFailover, ClientFollowsThePromotedReplicaAfterKillNine) {
         if (!n.primary && n.primary_id == victim_id) replica = n.port;
     ASSERT_NE(replica, 0);
     ASSERT_TRUE(client->call("SET", probe, "before").has_value());
+    const std::string channel = "{" + probe + "}.events";
+    message_mailbox box;
+    ASSERT_TRUE(client->ssubscribe(channel, box.handler()).has_value());
 
     cluster_load load(client, 8, 50);
     std::this_thread::sleep_for(200ms);
@@ -62,6 +86,8 @@ TEST(ClusterFailover, ClientFollowsThePromotedReplicaAfterKillNine) {
     const auto followed = first_success(*client, probe, 30s);
     ASSERT_TRUE(followed) << "the client never reached the promoted replica";
     EXPECT_EQ(client->node_for_key(probe), endpoint::tcp("127.0.0.1", replica));
+    ASSERT_TRUE(shard_channel_moved(*client));
+    expect_one_delivery(*client, box, channel, "on the promoted replica");
     std::this_thread::sleep_for(300ms);
     load.stop();
 
@@ -94,6 +120,10 @@ TEST(ClusterFailover, ClientFollowsThePromotedReplicaAfterKillNine) {
     auto got = client->call("GET", probe);
     ASSERT_TRUE(got.has_value()) << got.error_value().message;
     EXPECT_EQ(got->view().string(), "after");
+    // The old primary's connection comes back with the subscription it had;
+    // it is not delivered twice.
+    std::this_thread::sleep_for(500ms);
+    expect_one_delivery(*client, box, channel, "with the old primary back");
 }
 
 // CLUSTER FAILOVER on a replica: a planned switch, no write lost.
@@ -114,6 +144,9 @@ TEST(ClusterFailover, ClientFollowsAManualFailover) {
     for (const auto& n : cluster.nodes())
         if (!n.primary && n.primary_id == primary_id) replica = n.port;
     ASSERT_NE(replica, 0);
+    const std::string channel = "{" + probe + "}.events";
+    message_mailbox box;
+    ASSERT_TRUE(client->ssubscribe(channel, box.handler()).has_value());
 
     cluster_load load(client, 8, 50);
     std::this_thread::sleep_for(200ms);
@@ -128,6 +161,8 @@ TEST(ClusterFailover, ClientFollowsAManualFailover) {
     EXPECT_EQ(t.wrong_values.load(), 0u);
     EXPECT_EQ(t.stale_values.load(), 0u);
     EXPECT_EQ(t.unexpected_errors.load(), 0u) << t.first_unexpected;
+    ASSERT_TRUE(shard_channel_moved(*client));
+    expect_one_delivery(*client, box, channel, "on the new primary");
 }
 
 }  // namespace

@@ -88,11 +88,16 @@ inline std::string multi_exec(const std::vector<std::string>& commands) {
     return out + command("EXEC");
 }
 
-inline std::string subscribe_confirmation(std::string_view channel, int count, bool resp3 = true) {
+// `kind`: the command's lower-case name, as the server confirms it.
+inline std::string confirmation(std::string_view kind, std::string_view channel, int count,
+                                bool resp3 = true) {
     std::string out = resp3 ? ">3\r\n" : "*3\r\n";
-    resp::append_blob(out, std::string_view("subscribe"));
+    resp::append_blob(out, kind);
     resp::append_blob(out, channel);
     return out + ":" + std::to_string(count) + "\r\n";
+}
+inline std::string subscribe_confirmation(std::string_view channel, int count, bool resp3 = true) {
+    return confirmation("subscribe", channel, count, resp3);
 }
 
 inline std::string message_push(std::string_view channel, std::string_view text,

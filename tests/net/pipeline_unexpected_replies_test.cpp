@@ -1,7 +1,8 @@
 // Replies nobody asked for: a plain reply with nothing written waiting is
 // "unexpected" (the driver drops the connection); a push nobody waits for is a
 // message; a subscription confirmation nobody waits for is dropped without
-// taking another request's place.
+// taking another request's place (a server's own sunsubscribe is a message:
+// pipeline_server_unsubscribes_test.cpp).
 #include <gtest/gtest.h>
 
 #include <string>
@@ -50,13 +51,12 @@ TEST(pipeline_unexpected, a_confirmation_nobody_waits_for_is_dropped_in_place) {
     f.p.push(command("GET", "a"), plain(1h), log.slot(0));
     f.p.push(command("SUBSCRIBE", "x"), subscription(1h, 1), log.slot(1));
     f.write_everything();
-    // The server unsubscribed us from a shard channel on its own.
-    const std::string sunsubscribe = ">3\r\n$12\r\nsunsubscribe\r\n$2\r\nsh\r\n:0\r\n";
-    EXPECT_EQ(f.server_says(sunsubscribe + blob("A") + subscribe_confirmation("x", 1)),
+    const std::string unsubscribe = confirmation("unsubscribe", "other", 0);
+    EXPECT_EQ(f.server_says(unsubscribe + blob("A") + subscribe_confirmation("x", 1)),
               (uses{answered, answered, answered}));
     EXPECT_EQ(log.text(0), "A");
     EXPECT_EQ(log.reply(1)[1].string(), "x");
-    EXPECT_EQ(f.server_says(sunsubscribe), (uses{answered})) << "with nothing queued too";
+    EXPECT_EQ(f.server_says(unsubscribe), (uses{answered})) << "with nothing queued too";
 }
 
 TEST(pipeline_unexpected, a_confirmation_before_the_subscription_is_written_is_not_its_own) {

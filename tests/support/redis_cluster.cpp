@@ -221,4 +221,25 @@ bool redis_cluster::move_slots(std::uint16_t from_port, std::uint16_t to_port, i
     return run_command(command).status == 0;
 }
 
+bool redis_cluster::move_empty_slot(int slot, std::uint16_t to_port) const {
+    const std::uint16_t from_port = owner_of_slot(slot);
+    if (from_port == 0 || from_port == to_port) return false;
+    const std::string from_id = id_of_port(from_port);
+    const std::string to_id = id_of_port(to_port);
+    const std::string s = std::to_string(slot);
+    const auto ok = [](const std::string& reply) { return reply == "+OK\r\n"; };
+    if (!ok(command(index_of_port(to_port), {"CLUSTER", "SETSLOT", s, "IMPORTING", from_id})))
+        return false;
+    if (!ok(command(index_of_port(from_port), {"CLUSTER", "SETSLOT", s, "MIGRATING", to_id})))
+        return false;
+    bool all = ok(command(index_of_port(to_port), {"CLUSTER", "SETSLOT", s, "NODE", to_id}));
+    all = ok(command(index_of_port(from_port), {"CLUSTER", "SETSLOT", s, "NODE", to_id})) && all;
+    for (std::size_t i = 0; i < nodes_.size(); ++i) {
+        const std::uint16_t port = nodes_[i]->port();
+        if (port == from_port || port == to_port || !nodes_[i]->running()) continue;
+        all = ok(command(i, {"CLUSTER", "SETSLOT", s, "NODE", to_id})) && all;
+    }
+    return all;
+}
+
 }  // namespace respcache::testing

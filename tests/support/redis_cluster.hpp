@@ -69,6 +69,10 @@ class redis_cluster {
     // `redis-cli --cluster reshard`: moves `count` slots from one primary to
     // another (while clients keep running). True when redis-cli succeeded.
     bool move_slots(std::uint16_t from_port, std::uint16_t to_port, int count) const;
+    // Moves one slot that holds no key to the primary on `to_port`, the way
+    // redis-cli does (IMPORTING, MIGRATING, then SETSLOT NODE on the target,
+    // the source and every other node). True when every node said OK.
+    bool move_empty_slot(int slot, std::uint16_t to_port) const;
 
   private:
     std::string any_running_command(const std::vector<std::string>& args) const;

@@ -150,6 +150,11 @@ result<std::shared_ptr<multiplexer>> cluster_client::connection_to(const endpoin
     std::weak_ptr<multiplexer> weak = *m;
     (*m)->on_connection_event([this, replica_reads, weak](const connection_event& e) {
         if (e.what == connection_event::kind::lost) request_refresh();
+        if (e.what == connection_event::kind::shard_channel_moved &&
+            shard_channels_.dropped_by(e.peer, e.channel)) {
+            request_refresh();
+            schedule_shard_moves(std::chrono::milliseconds(0));
+        }
         // READONLY again on every new connection; a read that comes first
         // is sent back to the primary with a MOVED.
         if (replica_reads && e.what != connection_event::kind::lost)
@@ -199,6 +204,7 @@ void cluster_client::install(const cluster::topology& t) {
     std::lock_guard lock(install_mutex_);
     routing_.store(std::move(next));
     ++topologies_;
+    if (!shard_channels_.empty()) schedule_shard_moves(std::chrono::milliseconds(0));
 }
 
 result<void> cluster_client::discover() {
@@ -338,6 +344,7 @@ void cluster_client::patch_slot(std::uint16_t slot, const endpoint& to) {
         next->replicas.emplace_back();
     }
     routing_.store(std::move(next));
+    if (!shard_channels_.empty()) schedule_shard_moves(std::chrono::milliseconds(0));
 }
 
 clock::time_point cluster_client::deadline_for(const call_options& options) const {
@@ -701,17 +708,6 @@ result<void> cluster_client::unsubscribe(std::string_view channel) {
     if (!m) return m.error_value();
     return (*m)->unsubscribe(channel);
 }
-result<void> cluster_client::ssubscribe(std::string_view channel, message_handler handler) {
-    auto m = node(node_for_key(channel));
-    if (!m) return m.error_value();
-    return (*m)->ssubscribe(channel, std::move(handler));
-}
-result<void> cluster_client::sunsubscribe(std::string_view channel) {
-    auto m = node(node_for_key(channel));
-    if (!m) return m.error_value();
-    return (*m)->sunsubscribe(channel);
-}
-
 endpoint cluster_client::node_for_key(std::string_view key) const {
     if (!is_cluster()) return standalone_ ? standalone_->options().endpoints.front() : endpoint{};
     const auto current = routing_.load();
@@ -740,6 +736,7 @@ cluster_client::counters cluster_client::snapshot() const noexcept {
     c.retries = retries_.load();
     c.topologies = topologies_.load();
     c.renewed = renewed_.load();
+    c.shard_channels_moved = shard_channels_moved_.load();
     {
         std::lock_guard lock(refresh_mutex_);
         c.refreshes = policy_.refreshes_started();

@@ -23,6 +23,7 @@
 #include "respcache/net/cluster/command_keys.hpp"
 #include "respcache/net/cluster/redirect_policy.hpp"
 #include "respcache/net/cluster/refresh_policy.hpp"
+#include "respcache/net/cluster/shard_subscriptions.hpp"
 #include "respcache/net/cluster/slot_table.hpp"
 #include "respcache/net/cluster/topology.hpp"
 #include "respcache/net/command_executor.hpp"
@@ -235,7 +236,13 @@ class cluster_client final : public command_executor {
                                 const call_options& options = {});
 
     // Pub/sub: SUBSCRIBE on one node (cluster messages reach every node);
-    // SSUBSCRIBE on the node owning the channel's slot.
+    // SSUBSCRIBE on the node owning the channel's slot (following MOVED).
+    // A shard channel follows its slot: when the node drops it (resharding,
+    // failover) or a new table names another owner, it is subscribed again
+    // on the owner, in the background; messages published meanwhile are
+    // lost, as Redis says of shard channels during a migration, and none is
+    // delivered twice. Shard subscriptions cannot change from a completion
+    // or message handler (config).
     result<void> subscribe(std::string_view channel, message_handler handler);
     result<void> unsubscribe(std::string_view channel);
     result<void> ssubscribe(std::string_view channel, message_handler handler);
@@ -259,6 +266,7 @@ class cluster_client final : public command_executor {
         std::uint64_t refreshes = 0;   // topology queries started
         std::uint64_t topologies = 0;  // topologies installed
         std::uint64_t renewed = 0;     // node connections made anew after a MOVED to themselves
+        std::uint64_t shard_channels_moved = 0;  // shard subscriptions placed on a new owner
     };
     counters snapshot() const noexcept;
 
@@ -299,6 +307,14 @@ class cluster_client final : public command_executor {
     bool refresh_once(const cluster::refresh_policy::plan& plan,
                       const std::vector<endpoint>& known);
     result<std::shared_ptr<multiplexer>> connection_to(const endpoint& where);
+    std::shared_ptr<multiplexer> existing_connection(const endpoint& where) const;
+
+    // Shard channels: one change (subscribe, unsubscribe, move) at a time.
+    // SSUBSCRIBE on the owner of the channel's slot, following MOVED.
+    result<void> place_shard_channel(const cluster::shard_subscriptions::placement& p);
+    // Places every misplaced shard channel again (on the refresh thread).
+    void move_shard_channels();
+    void schedule_shard_moves(std::chrono::milliseconds delay);
     result<std::shared_ptr<multiplexer>> any_primary();
     connection_options options_for(const endpoint& where) const;
 
@@ -357,6 +373,12 @@ class cluster_client final : public command_executor {
     std::map<std::pair<std::string, std::uint16_t>, std::shared_ptr<multiplexer>> nodes_;
 
     std::mutex install_mutex_;  // one table change at a time
+
+    cluster::shard_subscriptions shard_channels_;
+    std::mutex shard_changes_mutex_;
+    int shard_move_failures_ = 0;  // in a row; guarded by shard_changes_mutex_
+    std::atomic<bool> shard_moves_scheduled_{false};
+    std::atomic<std::uint64_t> shard_channels_moved_{0};
 
     mutable std::mutex server_keys_mutex_;
     std::map<std::string, server_keys, std::less<>> server_keys_;  // by upper-case name

@@ -84,10 +84,16 @@ struct connection_event {
         // After a reconnect the server refused to restore a subscription
         // (`reason` says which and why); it is no longer registered.
         subscription_refused,
+        // The node no longer serves the slot of shard channel `channel`: the
+        // server unsubscribed it (resharding, failover) or answered MOVED when
+        // it was restored. It is no longer registered here; a cluster_client
+        // subscribes it again on the slot's new owner.
+        shard_channel_moved,
     };
     kind what;
     endpoint peer;
-    std::string reason;  // why the connection was lost; empty otherwise
+    std::string reason;   // why the connection was lost, or the subscription ended; else empty
+    std::string channel;  // subscription_refused, shard_channel_moved: the channel or pattern
 };
 
 // Commands sent together in one write; each gets its own reply. Other

@@ -69,8 +69,10 @@ class pipeline {
 
     // What a reply was.
     enum class reply_use {
-        answered,    // matched to its request (or dropped: that request had timed out)
-        message,     // a pub/sub message or other push nobody waits for: the caller's to deliver
+        answered,  // matched to its request (or dropped: that request had timed out)
+        // A pub/sub message or other push nobody waits for, or a sunsubscribe the
+        // server sent on its own (the shard channel's slot moved): the caller's.
+        message,
         unexpected,  // nobody asked for it: the stream is out of step, drop the connection
     };
 
@@ -132,6 +134,9 @@ class pipeline {
         std::uint64_t length = 0;
         std::uint32_t replies = 1;       // expected on one connection
         std::uint32_t replies_left = 1;  // 0: finished, nothing more comes for it
+        // subscription: whose confirmations are its own (detail::subscription_shape)
+        std::uint32_t channel_hash = 0;
+        std::uint8_t confirms = 0;
         request_kind kind = request_kind::command;
         bool retry_safe = false;
         bool completed = false;    // its caller has been answered (a late reply is dropped)
@@ -140,6 +145,7 @@ class pipeline {
     };
 
     bool is_push(const resp::reply& reply) const noexcept;
+    reply_use on_confirmation(const resp::reply& confirmation);
     entry* first_unfinished() noexcept;
     bool written(const entry& e) const noexcept { return e.offset < written_; }
     bool wholly_written(const entry& e) const noexcept { return e.offset + e.length <= written_; }
