@@ -115,7 +115,19 @@ class driver {
                 resp::append_command(out, "EXEC");
                 break;
             case 2:
-                resp::append_command(out, "SUBSCRIBE", tag);
+                // The server's confirmations must match a request's kind and
+                // channel; one naming two channels takes any of its kind.
+                switch (id % 3) {
+                    case 0:
+                        resp::append_command(out, "SUBSCRIBE", tag);
+                        break;
+                    case 1:
+                        resp::append_command(out, "SSUBSCRIBE", tag);
+                        break;
+                    default:
+                        resp::append_command(out, "SUNSUBSCRIBE", tag, "x");
+                        break;
+                }
                 break;
             default:
                 resp::append_command(out, "PING");
