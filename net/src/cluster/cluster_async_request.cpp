@@ -2,11 +2,12 @@
 // its state and its encoded bytes, owned by whichever completion is waiting
 // for its reply, so a redirection sends the same bytes again long after the
 // caller's arguments are gone, and a command that is answered at once costs
-// one allocation (no copy of its arguments, no shared ownership).
+// one recycled block (no copy of its arguments, no shared ownership).
 
 #include <cstring>
 #include <new>
 
+#include "respcache/net/cluster/request_blocks.hpp"
 #include "respcache/net/cluster_client.hpp"
 
 namespace respcache::net {
@@ -20,15 +21,19 @@ struct cluster_client::async_request {
     cluster::command_slot where;
     bool retry_safe = false;
     int attempt = 0;
-    std::size_t size = 0;  // of the encoded command that follows this header
+    bool recycled = false;  // its block is a request block (request_blocks.hpp)
+    std::size_t size = 0;   // of the encoded command that follows this header
 
     std::string_view encoded() const noexcept {
         return {reinterpret_cast<const char*>(this + 1), size};
     }
 
     static async_request_ptr make(std::string_view encoded) {
-        void* block = ::operator new(sizeof(async_request) + encoded.size());
+        const std::size_t bytes = sizeof(async_request) + encoded.size();
+        const bool recycled = bytes <= cluster::detail::request_block_size;
+        void* block = recycled ? cluster::detail::take_request_block() : ::operator new(bytes);
         async_request_ptr request(::new (block) async_request);
+        request->recycled = recycled;
         request->size = encoded.size();
         std::memcpy(reinterpret_cast<char*>(request.get() + 1), encoded.data(), encoded.size());
         return request;
@@ -40,8 +45,12 @@ struct cluster_client::async_request {
 };
 
 void cluster_client::async_request_deleter::operator()(async_request* request) const noexcept {
+    const bool recycled = request->recycled;
     request->~async_request();
-    ::operator delete(request);
+    if (recycled)
+        cluster::detail::give_request_block(request);
+    else
+        ::operator delete(request);
 }
 
 void cluster_client::start_encoded(const call_options& options, command_traits traits,
