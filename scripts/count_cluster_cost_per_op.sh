@@ -4,8 +4,10 @@
 # instructions per GET of the whole client process (every thread) under
 # `valgrind --tool=callgrind`, net of start-up (the difference between two
 # request counts, divided by the difference), and system calls per GET
-# (`strace -c -f`, likewise netted). Both tools slow the clients; the counts,
-# not the times, are the figure. Expects ConnectionStrings__cache listing the
+# (`strace -c -f`, likewise netted), and context switches per GET (`perf
+# stat -e context-switches`, every thread; likewise netted; "-" without
+# perf). The tools slow the clients; the counts, not the times, are the
+# figure. Expects ConnectionStrings__cache listing the
 # cluster's nodes (as `respcache host --cluster 3` sets it).
 #
 #   respcache host --cluster 3 -- scripts/count_cluster_cost_per_op.sh [REQUESTS] [RESPCACHE_BINARY]
@@ -41,15 +43,30 @@ syscalls() {
     awk '/^[ ]*[0-9.]+ +[0-9.]+ +[0-9]+ +[0-9]+/ && !/total$/ {calls += $4} END {print calls}' "$log"
     rm -f "$log"
 }
-# "instructions/op syscalls/op" of `$@ N`, net of what `$@ N/4` costs.
+switches() {
+    if ! command -v perf >/dev/null; then
+        echo 0
+        return
+    fi
+    local log
+    log=$(mktemp)
+    perf stat -e context-switches -x, -o "$log" "$@" >/dev/null 2>&1
+    awk -F, '$3 == "context-switches" {print $1}' "$log"
+    rm -f "$log"
+}
+# "instructions/op | syscalls/op | switches/op" of `$@ N`, net of what `$@ N/4` costs.
 per_op() {
-    local big_i small_i big_s small_s
+    local big_i small_i big_s small_s big_c small_c
     big_i=$(instructions "$@" "$requests")
     small_i=$(instructions "$@" "$small")
     big_s=$(syscalls "$@" "$requests")
     small_s=$(syscalls "$@" "$small")
-    awk -v bi="$big_i" -v si="$small_i" -v bs="$big_s" -v ss="$small_s" -v n="$((requests - small))" \
-        'BEGIN {printf "%.0f | %.2f", (bi - si) / n, (bs - ss) / n}'
+    big_c=$(switches "$@" "$requests")
+    small_c=$(switches "$@" "$small")
+    awk -v bi="$big_i" -v si="$small_i" -v bs="$big_s" -v ss="$small_s" -v bc="$big_c" \
+        -v sc="$small_c" -v n="$((requests - small))" -v perf="$(command -v perf)" \
+        'BEGIN {printf "%.0f | %.2f | %s", (bi - si) / n, (bs - ss) / n,
+                perf == "" ? "-" : sprintf("%.2f", (bc - sc) / n)}'
 }
 ours() {
     per_op "$respcache" bench --workload get --data-size 32 --keyspace 10000 "$@" --requests
@@ -59,8 +76,8 @@ peer() {
         -d 32 -r 10000 -q "$@" -n
 }
 
-echo "| load, GETs net of start-up | respcache instructions/op | syscalls/op | redis-benchmark --cluster instructions/op | syscalls/op |"
-echo "|---|---:|---:|---:|---:|"
+echo "| load, GETs net of start-up | respcache instructions/op | syscalls/op | context switches/op | redis-benchmark --cluster instructions/op | syscalls/op | context switches/op |"
+echo "|---|---:|---:|---:|---:|---:|---:|"
 echo "| 50 threads blocking vs \`-c 50\` | $(ours --threads 50) | $(peer -c 50) |"
 echo "| async, 50 in flight vs \`-c 50\` | $(ours --mode async --inflight 50) | $(peer -c 50) |"
 echo "| async, 800 in flight vs \`-c 50 -P 16\` | $(ours --mode async --inflight 800) | $(peer -c 50 -P 16) |"

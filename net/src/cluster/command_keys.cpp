@@ -402,6 +402,12 @@ result<command_slot> slot_of(std::span<const std::string_view> command) {
         return out;
     }
     if (keys.what == command_keys::status::no_keys) return out;
+    if (keys.span_count == 1 && keys.spans[0].first == keys.spans[0].last) {
+        // One key (GET, SET, HGET, ...): nothing to compare it with.
+        out.what = command_slot::status::slot;
+        out.slot = hash_slot(command[keys.spans[0].first]);
+        return out;
+    }
     std::string_view first_key;
     bool seen = false;
     for (std::size_t s = 0; s < keys.span_count; ++s) {
