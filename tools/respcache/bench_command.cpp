@@ -8,6 +8,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdio>
+#include <deque>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -260,8 +261,12 @@ class bench_run {
     }
 
     void report() const {
-        latency_histogram all = async_latencies_;
-        std::map<error_kind, std::uint64_t> errors = async_errors_;
+        latency_histogram all;
+        std::map<error_kind, std::uint64_t> errors;
+        for (const auto& c : completion_tallies_) {
+            all.merge(c.latencies);
+            for (const auto& [kind, count] : c.errors) errors[kind] += count;
+        }
         for (const auto& t : tallies_) {
             all.merge(t.latencies);
             for (const auto& [kind, count] : t.errors) errors[kind] += count;
@@ -431,15 +436,29 @@ class bench_run {
         }
     }
 
-    // Completions run on the I/O thread, except a request refused at once
-    // (closed, queue full), which completes on its caller: the lock is
-    // uncontended but for those.
-    void record_async(thread_tally& tally, steady::time_point began, const result<resp::reply>& r) {
-        {
-            std::lock_guard lock(async_mutex_);
-            async_latencies_.record(elapsed_ns(began));
-            if (!r) ++async_errors_[r.error_value().kind];
+    // Completions run on the I/O threads (one per node of a cluster), except
+    // a request refused at once (closed, queue full), which completes on its
+    // caller. Each thread records into a tally of its own, so completions on
+    // different nodes never wait for each other; report() reads them once
+    // every request has completed.
+    struct completion_tally {
+        latency_histogram latencies;
+        std::map<error_kind, std::uint64_t> errors;
+    };
+    completion_tally& completion_tally_here() {
+        thread_local unsigned owner = 0;
+        thread_local completion_tally* mine = nullptr;
+        if (owner != id_) {
+            std::lock_guard lock(completion_tallies_mutex_);
+            mine = &completion_tallies_.emplace_back();
+            owner = id_;
         }
+        return *mine;
+    }
+    void record_async(thread_tally& tally, steady::time_point began, const result<resp::reply>& r) {
+        completion_tally& here = completion_tally_here();
+        here.latencies.record(elapsed_ns(began));
+        if (!r) ++here.errors[r.error_value().kind];
         tally.done.fetch_add(1, std::memory_order_relaxed);
     }
     template <class Done>
@@ -560,9 +579,10 @@ class bench_run {
     const cache::entry_options sliding_ = cache::entry_options::sliding(std::chrono::minutes(5));
     std::string value_;
     std::vector<thread_tally> tallies_;
-    std::mutex async_mutex_;
-    latency_histogram async_latencies_;
-    std::map<error_kind, std::uint64_t> async_errors_;
+    static inline std::atomic<unsigned> runs_{0};
+    const unsigned id_ = ++runs_;
+    std::mutex completion_tallies_mutex_;
+    std::deque<completion_tally> completion_tallies_;  // stays where it is as it grows
     std::atomic<std::uint64_t> issued_{0};
     std::atomic<bool> stop_progress_{false};
     steady::time_point start_, end_, finished_;
