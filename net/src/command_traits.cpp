@@ -105,8 +105,9 @@ constexpr std::array<classified, table_size> build_table() {
 
 constexpr std::array<classified, table_size> command_table = build_table();
 
-std::uint8_t bits_of(std::string_view upper) noexcept {
-    for (std::size_t i = hash_of(upper);; i = (i + 1) & (table_size - 1)) {
+// `hash`: hash_of(upper).
+std::uint8_t bits_of(std::string_view upper, std::size_t hash) noexcept {
+    for (std::size_t i = hash;; i = (i + 1) & (table_size - 1)) {
         if (command_table[i].name.empty()) return 0;
         if (command_table[i].name == upper) return command_table[i].bits;
     }
@@ -128,10 +129,15 @@ bool equals_ignoring_case(std::string_view a, std::string_view b) {
 command_traits traits_of(std::string_view name, std::span<const std::string_view> arguments) {
     char upper[16];
     if (name.size() > sizeof upper) return {};
-    for (std::size_t i = 0; i < name.size(); ++i) upper[i] = upper_ascii(name[i]);
+    // Upper-cased and hashed in one pass: names are a few bytes long.
+    std::uint32_t h = 2166136261u;
+    for (std::size_t i = 0; i < name.size(); ++i) {
+        upper[i] = upper_ascii(name[i]);
+        h = (h ^ static_cast<unsigned char>(upper[i])) * 16777619u;
+    }
     const std::string_view key(upper, name.size());
 
-    const std::uint8_t bits = bits_of(key);
+    const std::uint8_t bits = bits_of(key, h & (table_size - 1));
     command_traits traits;
     traits.retry_safe = (bits & read_only) != 0;
     traits.subscription = (bits & subscribes) != 0;

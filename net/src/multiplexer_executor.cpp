@@ -42,13 +42,23 @@ void detail::runtime_commands::async_call(multiplexer& m, const call_options& op
     m.async_call_encoded(options, traits_of_command(command), encoded(command), std::move(done));
 }
 
+result<resp::owned_reply> detail::runtime_commands::call_encoded(multiplexer& m,
+                                                                 const call_options& options,
+                                                                 command_traits traits,
+                                                                 std::string_view encoded) {
+    return m.core_->call(options, traits, encoded);
+}
+
+// Straight to the core: the completion is moved once less on the way.
+void detail::runtime_commands::async_call_encoded(multiplexer& m, const call_options& options,
+                                                  command_traits traits, std::string_view encoded,
+                                                  reply_callback done) {
+    m.core_->async_call(options, traits, encoded, std::move(done));
+}
+
 // The rules of command_batch::add.
-void detail::runtime_commands::add(command_batch& batch, command_view command) {
-    if (command.empty()) {
-        if (batch.refusal_.empty()) batch.refusal_ = empty_command;
-        return;
-    }
-    const command_traits traits = traits_of_command(command);
+void detail::runtime_commands::add_encoded(command_batch& batch, command_traits traits,
+                                           std::string_view encoded) {
     if (batch.refusal_.empty()) {
         if (traits.refusal != nullptr)
             batch.refusal_ = traits.refusal;
@@ -57,9 +67,17 @@ void detail::runtime_commands::add(command_batch& batch, command_view command) {
                 "a blocking command cannot share the pipeline in a batch; call it on its own "
                 "(it runs on a dedicated connection)";
     }
-    resp::append_command(batch.bytes_, command);
+    batch.bytes_.append(encoded);
     batch.retry_safe_.push_back(traits.retry_safe);
     batch.ends_.push_back(batch.bytes_.size());
+}
+
+void detail::runtime_commands::add(command_batch& batch, command_view command) {
+    if (command.empty()) {
+        if (batch.refusal_.empty()) batch.refusal_ = empty_command;
+        return;
+    }
+    add_encoded(batch, traits_of_command(command), encoded(command));
 }
 
 // The rules of transaction::add.

@@ -8,6 +8,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdio>
+#include <deque>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -260,8 +261,12 @@ class bench_run {
     }
 
     void report() const {
-        latency_histogram all = async_latencies_;
-        std::map<error_kind, std::uint64_t> errors = async_errors_;
+        latency_histogram all;
+        std::map<error_kind, std::uint64_t> errors;
+        for (const auto& c : completion_tallies_) {
+            all.merge(c.latencies);
+            for (const auto& [kind, count] : c.errors) errors[kind] += count;
+        }
         for (const auto& t : tallies_) {
             all.merge(t.latencies);
             for (const auto& [kind, count] : t.errors) errors[kind] += count;
@@ -366,12 +371,12 @@ class bench_run {
         if (o_.work == workload::get || o_.work == workload::set) return o_.work == workload::set;
         return choice() % (o_.set_weight + o_.get_weight) < o_.set_weight;
     }
-    net::call_options call_options_now() const {
+    // A request's options, given the time it starts (read once per request).
+    net::call_options call_options_at(steady::time_point now) const {
         net::call_options c;
         if (!o_.requests) {
             // End on time even when the server stops answering.
-            const auto left =
-                std::chrono::ceil<std::chrono::milliseconds>(end_ - steady::now()) + 500ms;
+            const auto left = std::chrono::ceil<std::chrono::milliseconds>(end_ - now) + 500ms;
             c.timeout = std::min(sync_timeout_, std::max(left, 100ms));
         }
         return c;
@@ -385,8 +390,8 @@ class bench_run {
             while (claim()) {
                 const auto began = steady::now();
                 const std::string_view key = keys.next();
-                const std::optional<error> failed =
-                    cache_ ? cache_call(key, is_set(choice)) : plain_call(key, is_set(choice));
+                const std::optional<error> failed = cache_ ? cache_call(key, is_set(choice))
+                                                           : plain_call(key, is_set(choice), began);
                 tally.latencies.record(elapsed_ns(began));
                 if (failed) ++tally.errors[failed->kind];
                 tally.done.fetch_add(1, std::memory_order_relaxed);
@@ -397,14 +402,11 @@ class bench_run {
                 slots.acquire();
                 const auto began = steady::now();
                 const std::string_view key = keys.next();
-                // Completions run on the I/O thread, except a request refused
-                // at once (closed, queue full), which completes on its caller:
-                // the lock is uncontended but for those.
                 auto done = [this, &slots, &tally, began](result<resp::reply> r) {
                     record_async(tally, began, r);
                     slots.release();
                 };
-                issue_async(key, is_set(choice), std::move(done));
+                issue_async(key, is_set(choice), began, std::move(done));
             }
             slots.drain();
         } else if (o_.how == mode::chained) {
@@ -422,7 +424,7 @@ class bench_run {
                         batch.add("GET", key);
                 }
                 const auto began = steady::now();
-                auto replies = m_.execute(batch, call_options_now());
+                auto replies = m_.execute(batch, call_options_at(began));
                 const auto ns = elapsed_ns(began);
                 for (unsigned i = 0; i < size; ++i) tally.latencies.record(ns);
                 if (!replies) tally.errors[replies.error_value().kind] += size;
@@ -431,19 +433,33 @@ class bench_run {
         }
     }
 
-    // Completions run on the I/O thread, except a request refused at once
-    // (closed, queue full), which completes on its caller: the lock is
-    // uncontended but for those.
-    void record_async(thread_tally& tally, steady::time_point began, const result<resp::reply>& r) {
-        {
-            std::lock_guard lock(async_mutex_);
-            async_latencies_.record(elapsed_ns(began));
-            if (!r) ++async_errors_[r.error_value().kind];
+    // Completions run on the I/O threads (one per node of a cluster), except
+    // a request refused at once (closed, queue full), which completes on its
+    // caller. Each thread records into a tally of its own, so completions on
+    // different nodes never wait for each other; report() reads them once
+    // every request has completed.
+    struct completion_tally {
+        latency_histogram latencies;
+        std::map<error_kind, std::uint64_t> errors;
+    };
+    completion_tally& completion_tally_here() {
+        thread_local unsigned owner = 0;
+        thread_local completion_tally* mine = nullptr;
+        if (owner != id_) {
+            std::lock_guard lock(completion_tallies_mutex_);
+            mine = &completion_tallies_.emplace_back();
+            owner = id_;
         }
+        return *mine;
+    }
+    void record_async(thread_tally& tally, steady::time_point began, const result<resp::reply>& r) {
+        completion_tally& here = completion_tally_here();
+        here.latencies.record(elapsed_ns(began));
+        if (!r) ++here.errors[r.error_value().kind];
         tally.done.fetch_add(1, std::memory_order_relaxed);
     }
     template <class Done>
-    void issue_async(std::string_view key, bool set, Done done) {
+    void issue_async(std::string_view key, bool set, steady::time_point now, Done done) {
         if (cache_ && set)
             cache_->async_set(key, value_, sliding_, [done](result<void> r) mutable {
                 done(r ? result<resp::reply>(resp::reply()) : r.error_value());
@@ -453,9 +469,9 @@ class bench_run {
                 done(r ? result<resp::reply>(resp::reply()) : r.error_value());
             });
         else if (set)
-            m_.async_call(call_options_now(), std::move(done), "SET", key, value_);
+            m_.async_call(call_options_at(now), std::move(done), "SET", key, value_);
         else
-            m_.async_call(call_options_now(), std::move(done), "GET", key);
+            m_.async_call(call_options_at(now), std::move(done), "GET", key);
     }
 
     // `inflight` requests, each of whose completions (on the I/O thread)
@@ -486,7 +502,7 @@ class bench_run {
                 set = run_.is_set(choice_);
             }
             const auto began = steady::now();
-            run_.issue_async(key, set, [this, began](result<resp::reply> r) {
+            run_.issue_async(key, set, began, [this, began](result<resp::reply> r) {
                 run_.record_async(tally_, began, r);
                 // A refusal completes on the calling thread: issuing again
                 // from it would recurse.
@@ -511,9 +527,9 @@ class bench_run {
         unsigned running_;
     };
 
-    std::optional<error> plain_call(std::string_view key, bool set) {
-        auto r = set ? m_.call(call_options_now(), "SET", key, value_)
-                     : m_.call(call_options_now(), "GET", key);
+    std::optional<error> plain_call(std::string_view key, bool set, steady::time_point began) {
+        auto r = set ? m_.call(call_options_at(began), "SET", key, value_)
+                     : m_.call(call_options_at(began), "GET", key);
         if (!r) return r.error_value();
         return std::nullopt;
     }
@@ -560,9 +576,10 @@ class bench_run {
     const cache::entry_options sliding_ = cache::entry_options::sliding(std::chrono::minutes(5));
     std::string value_;
     std::vector<thread_tally> tallies_;
-    std::mutex async_mutex_;
-    latency_histogram async_latencies_;
-    std::map<error_kind, std::uint64_t> async_errors_;
+    static inline std::atomic<unsigned> runs_{0};
+    const unsigned id_ = ++runs_;
+    std::mutex completion_tallies_mutex_;
+    std::deque<completion_tally> completion_tallies_;  // stays where it is as it grows
     std::atomic<std::uint64_t> issued_{0};
     std::atomic<bool> stop_progress_{false};
     steady::time_point start_, end_, finished_;

@@ -383,7 +383,6 @@ result<cluster_client::attempt_target> cluster_client::first_target(const comman
     }
     attempt_target t;
     t.node = r.primaries[index].get();
-    t.address = table.primaries()[index];
     if (read_only && settings_.reads != read_from::primary &&
         where.what == command_slot::status::slot && index < r.replicas.size()) {
         // A connected replica, picked by thread so that threads spread out.
@@ -393,14 +392,12 @@ result<cluster_client::attempt_target> cluster_client::first_target(const comman
         const std::size_t choices = replicas.size() + (settings_.reads == read_from::any ? 1 : 0);
         if (choices > 0) {
             const std::size_t chosen = pick() % choices;
-            if (chosen < replicas.size() && replicas[chosen]->is_connected()) {
+            if (chosen < replicas.size() && replicas[chosen]->is_connected())
                 t.node = replicas[chosen].get();
-                t.address = replicas[chosen]->options().endpoints.front();
-            }
         }
     }
     if (!t.node) {
-        auto m = connection_to(t.address);
+        auto m = connection_to(table.primaries()[index]);
         if (!m) return m.error_value();
         t.held = *m;
         t.node = t.held.get();
@@ -415,7 +412,6 @@ result<cluster_client::attempt_target> cluster_client::redirect_target(
     attempt_target t;
     t.held = *m;
     t.node = t.held.get();
-    t.address = step.target;
     t.asking = step.asking;
     return t;
 }
@@ -571,10 +567,11 @@ result<resp::owned_reply> cluster_client::execute(const cluster_transaction& tx,
         if (!r && r.error_value().kind == error_kind::server_reply &&
             r.error_value().message.starts_with("EXECABORT") && tx.slot_ &&
             attempt < settings_.redirect.max_redirects && clock::now() < deadline) {
-            auto t = fetch_topology(target->address);
+            const endpoint& sent_to = target->node->options().endpoints.front();
+            auto t = fetch_topology(sent_to);
             if (t) install(*t);
             const auto now_owner = routing_.load()->table->primary_for(*tx.slot_);
-            if (now_owner && *now_owner != target->address) continue;
+            if (now_owner && *now_owner != sent_to) continue;
         }
         return r;
     }
@@ -864,16 +861,13 @@ void cluster_client::async_call(const call_options& options, command_view comman
 
 void cluster_client::start_async(const call_options& options, command_view command,
                                  const cluster::command_slot& where, reply_callback done) {
-    auto request = std::make_shared<async_request<std::vector<std::string>>>();
-    request->client = this;
-    request->kept.assign(command.begin(), command.end());
-    request->where = where;
-    request->read_only = traits_of(command.front(), command.subspan(1)).retry_safe;
-    request->retry_safe = options.retry_safe.value_or(request->read_only);
-    request->options = options;
-    request->deadline = deadline_for(options);
-    request->done = std::move(done);
-    request->send(first_target(where, request->read_only));
+    // The thread's buffer, reused as detail::encode_buffer is.
+    thread_local std::string encoded;
+    if (encoded.capacity() > 1024 * 1024) std::string().swap(encoded);
+    encoded.clear();
+    resp::append_command(encoded, command);
+    start_encoded(options, traits_of(command.front(), command.subspan(1)), where, encoded,
+                  std::move(done));
 }
 
 namespace {

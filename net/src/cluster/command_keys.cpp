@@ -264,7 +264,7 @@ constexpr bool sorted_by_name() {
         if (!(table[i - 1].name < table[i].name)) return false;
     return true;
 }
-static_assert(sorted_by_name(), "the key table must stay sorted for binary search");
+static_assert(sorted_by_name(), "the key table must stay sorted, so no name is in it twice");
 
 bool equals_ignoring_case(std::string_view a, std::string_view b) noexcept {
     return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
@@ -273,37 +273,45 @@ bool equals_ignoring_case(std::string_view a, std::string_view b) noexcept {
            });
 }
 
-// Where the names starting with each letter begin in the table: a lookup
-// scans one letter's names, comparing lengths first.
-struct letter_index {
-    std::uint16_t begin[27] = {};
-};
-constexpr letter_index make_letter_index() {
-    letter_index index;
-    std::size_t i = 0;
-    for (int letter = 0; letter < 26; ++letter) {
-        index.begin[letter] = static_cast<std::uint16_t>(i);
-        while (i < std::size(table) && table[i].name[0] == 'A' + letter) ++i;
+// The names in an open-addressing table built at compile time: a lookup
+// hashes the upper-cased name once and, almost always, compares one entry
+// (this runs for every command routed, on the hot path).
+constexpr std::size_t index_size = 1024;  // a power of two, well above the names
+static_assert(std::size(table) < index_size / 2, "the name index must stay sparse");
+
+constexpr std::size_t hash_of(std::string_view upper) noexcept {
+    std::uint32_t h = 2166136261u;  // FNV-1a
+    for (const char c : upper) h = (h ^ static_cast<unsigned char>(c)) * 16777619u;
+    return h & (index_size - 1);
+}
+
+// Positions in `table` plus one; 0: empty.
+constexpr std::array<std::uint16_t, index_size> make_name_index() {
+    std::array<std::uint16_t, index_size> index{};
+    for (std::size_t e = 0; e < std::size(table); ++e) {
+        std::size_t i = hash_of(table[e].name);
+        while (index[i] != 0) i = (i + 1) & (index_size - 1);
+        index[i] = static_cast<std::uint16_t>(e + 1);
     }
-    index.begin[26] = static_cast<std::uint16_t>(i);
     return index;
 }
-constexpr letter_index by_letter = make_letter_index();
-static_assert(by_letter.begin[26] == std::size(table), "every name starts with a letter");
+constexpr std::array<std::uint16_t, index_size> name_index = make_name_index();
 
 const entry* lookup(std::string_view name) noexcept {
     char upper[24];
     if (name.empty() || name.size() > sizeof upper) return nullptr;
+    std::uint32_t h = 2166136261u;
     for (std::size_t i = 0; i < name.size(); ++i) {
         const char c = name[i];
         upper[i] = c >= 'a' && c <= 'z' ? static_cast<char>(c - 'a' + 'A') : c;
+        h = (h ^ static_cast<unsigned char>(upper[i])) * 16777619u;
     }
-    const int letter = upper[0] - 'A';
-    if (letter < 0 || letter >= 26) return nullptr;
     const std::string_view key(upper, name.size());
-    for (std::size_t i = by_letter.begin[letter]; i < by_letter.begin[letter + 1]; ++i)
-        if (table[i].name.size() == key.size() && table[i].name == key) return &table[i];
-    return nullptr;
+    for (std::size_t i = h & (index_size - 1);; i = (i + 1) & (index_size - 1)) {
+        if (name_index[i] == 0) return nullptr;
+        const entry& e = table[name_index[i] - 1];
+        if (e.name.size() == key.size() && e.name == key) return &e;
+    }
 }
 
 std::optional<std::size_t> count_at(std::span<const std::string_view> command, std::size_t i) {
@@ -394,6 +402,12 @@ result<command_slot> slot_of(std::span<const std::string_view> command) {
         return out;
     }
     if (keys.what == command_keys::status::no_keys) return out;
+    if (keys.span_count == 1 && keys.spans[0].first == keys.spans[0].last) {
+        // One key (GET, SET, HGET, ...): nothing to compare it with.
+        out.what = command_slot::status::slot;
+        out.slot = hash_slot(command[keys.spans[0].first]);
+        return out;
+    }
     std::string_view first_key;
     bool seen = false;
     for (std::size_t s = 0; s < keys.span_count; ++s) {

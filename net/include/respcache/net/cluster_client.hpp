@@ -287,15 +287,24 @@ class cluster_client final : public command_executor {
         // Replicas of each primary, when replica reads are on.
         std::vector<std::vector<std::shared_ptr<multiplexer>>> replicas;
     };
-    // Where the next attempt of a command goes.
+    // Where the next attempt of a command goes. The node's address is its
+    // options' endpoint, read only when a reply needs it (a redirection).
     struct attempt_target {
         multiplexer* node = nullptr;
         std::shared_ptr<multiplexer> held;  // when it came from a redirection
-        endpoint address;
         bool asking = false;
     };
-    template <class Kept>
+    // One asynchronous command on its way (cluster_async_request.cpp).
     struct async_request;
+    struct async_request_deleter {
+        void operator()(async_request* request) const noexcept;
+    };
+    using async_request_ptr = std::unique_ptr<async_request, async_request_deleter>;
+    // async_call once the command is encoded and its slot known: the encoded
+    // bytes are kept with the request, for a redirection.
+    void start_encoded(const call_options& options, command_traits traits,
+                       const cluster::command_slot& where, std::string_view encoded,
+                       reply_callback done);
     // Runs `task` on the refresh thread once `at` has passed.
     void run_later(clock::time_point at, std::function<void()> task);
 
@@ -424,12 +433,16 @@ template <class Send>
 result<resp::owned_reply> cluster_client::route(const call_options& options,
                                                 const cluster::command_slot& where, bool retry_safe,
                                                 bool read_only, Send&& send) {
-    const clock::time_point deadline = deadline_for(options);
+    // One clock read for a command answered at once: its first attempt has
+    // the whole timeout.
+    call_options first = options;
+    first.timeout = options.timeout.count() > 0 ? options.timeout : options_.sync_timeout;
+    const clock::time_point deadline = clock::now() + first.timeout;
     auto target = first_target(where, read_only);
     for (int attempt = 0;; ++attempt) {
         if (!target) return target.error_value();
-        result<resp::owned_reply> r =
-            send(*target->node, with_deadline(options, deadline), target->asking);
+        result<resp::owned_reply> r = send(
+            *target->node, attempt == 0 ? first : with_deadline(options, deadline), target->asking);
         if (r || r.error_value().kind != error_kind::server_reply) {
             // A node lost or unreachable may have failed over: look again.
             if (!r &&
@@ -438,8 +451,9 @@ result<resp::owned_reply> cluster_client::route(const call_options& options,
                 request_refresh();
             return r;
         }
-        const cluster::redirect_step step = after_error(
-            r.error_value(), target->address, target->node, attempt, deadline, retry_safe);
+        const cluster::redirect_step step =
+            after_error(r.error_value(), target->node->options().endpoints.front(), target->node,
+                        attempt, deadline, retry_safe);
         switch (step.what) {
             case cluster::redirect_step::kind::deliver:
                 return r;
@@ -453,87 +467,6 @@ result<resp::owned_reply> cluster_client::route(const call_options& options,
         }
     }
 }
-
-// One asynchronous command on its way: sent, and sent again where the
-// redirect policy says, from whichever thread its last reply arrived on.
-template <class Kept>
-struct cluster_client::async_request : std::enable_shared_from_this<async_request<Kept>> {
-    cluster_client* client = nullptr;
-    Kept kept;  // the command and its arguments
-    cluster::command_slot where;
-    bool retry_safe = false;
-    bool read_only = false;
-    call_options options;
-    clock::time_point deadline;
-    multiplexer::completion done;
-    int attempt = 0;
-
-    void send(result<attempt_target> target) {
-        if (!target) {
-            done(target.error_value());
-            return;
-        }
-        const call_options o = with_deadline(options, deadline);
-        if (target->asking) {
-            // ASKING and the command as one unit: nothing of another caller
-            // between them, which would take the ASKING for itself.
-            command_batch b;
-            b.add("ASKING");
-            if constexpr (std::is_same_v<Kept, std::vector<std::string>>) {
-                const std::vector<std::string_view> views(kept.begin(), kept.end());
-                net::detail::runtime_commands::add(b, views);
-            } else {
-                std::apply([&](const auto&... a) { b.add(cluster::detail::pass(a)...); }, kept);
-            }
-            auto second =
-                std::make_shared<const net::detail::runtime_commands::batch_reply_handler>(
-                    [self = this->shared_from_this(), address = target->address,
-                     node = target->node](std::size_t i, result<resp::reply> r) {
-                        if (i == 1) self->on_reply(std::move(r), address, node);
-                    });
-            net::detail::runtime_commands::async_execute(*target->node, b, o, std::move(second));
-            return;
-        }
-        auto on_reply = [self = this->shared_from_this(), address = target->address,
-                         node = target->node](result<resp::reply> r) {
-            self->on_reply(std::move(r), address, node);
-        };
-        if constexpr (std::is_same_v<Kept, std::vector<std::string>>) {
-            const std::vector<std::string_view> views(kept.begin(), kept.end());
-            net::detail::runtime_commands::async_call(*target->node, o, views, std::move(on_reply));
-        } else {
-            std::apply(
-                [&](const auto&... a) {
-                    target->node->async_call(o, std::move(on_reply), cluster::detail::pass(a)...);
-                },
-                kept);
-        }
-    }
-
-    void on_reply(result<resp::reply> r, const endpoint& address, const multiplexer* node) {
-        if (!r || !r->is_error()) {
-            if (!r && r.error_value().kind == error_kind::io) client->request_refresh();
-            done(std::move(r));
-            return;
-        }
-        const cluster::redirect_step step =
-            client->after_error(error{error_kind::server_reply, std::string(r->string())}, address,
-                                node, attempt++, deadline, retry_safe);
-        switch (step.what) {
-            case cluster::redirect_step::kind::deliver:
-                done(std::move(r));
-                return;
-            case cluster::redirect_step::kind::redirect:
-                send(client->redirect_target(step));
-                return;
-            case cluster::redirect_step::kind::wait:
-                client->run_later(clock::now() + step.delay, [self = this->shared_from_this()] {
-                    self->send(self->client->first_target(self->where, self->read_only));
-                });
-                return;
-        }
-    }
-};
 
 template <class Done, class... Args>
 requires std::is_invocable_v<Done&, result<resp::reply>>
@@ -558,17 +491,9 @@ void cluster_client::async_call(const call_options& options, Done&& done, std::s
         async_call(options, text.span(), multiplexer::completion(std::forward<Done>(done)));
         return;
     }
-    auto kept = std::make_tuple(std::string(command), cluster::detail::keep(args)...);
-    auto request = std::make_shared<async_request<decltype(kept)>>();
-    request->client = this;
-    request->kept = std::move(kept);
-    request->where = *where;
-    request->read_only = traits_of(command).retry_safe;
-    request->retry_safe = options.retry_safe.value_or(request->read_only);
-    request->options = options;
-    request->deadline = deadline_for(options);
-    request->done = multiplexer::completion(std::forward<Done>(done));
-    request->send(first_target(*where, request->read_only));
+    start_encoded(options, net::detail::traits_of_call(command, args...), *where,
+                  net::detail::encode_buffer(command, args...),
+                  multiplexer::completion(std::forward<Done>(done)));
 }
 
 template <class... Args>
@@ -586,11 +511,15 @@ result<resp::owned_reply> cluster_client::call(const call_options& options,
     const cluster::detail::command_text<Args...> text(command, args...);
     auto where = slot_for(text.span());
     if (!where) return where.error_value();
-    const bool read_only = traits_of(command).retry_safe;
-    const bool retry_safe = options.retry_safe.value_or(read_only);
-    return route(options, *where, retry_safe, read_only,
+    // Classified once, encoded once (into the thread's buffer, again only
+    // after a redirection, which may have used it).
+    const command_traits traits = net::detail::traits_of_call(command, args...);
+    const bool retry_safe = options.retry_safe.value_or(traits.retry_safe);
+    return route(options, *where, retry_safe, traits.retry_safe,
                  [&](multiplexer& m, const call_options& o, bool asking) {
-                     if (!asking) return m.call(o, command, args...);
+                     if (!asking)
+                         return net::detail::runtime_commands::call_encoded(
+                             m, o, traits, net::detail::encode_buffer(command, args...));
                      command_batch b;
                      b.add("ASKING").add(command, args...);
                      auto replies = m.execute(b, o);

@@ -22,6 +22,15 @@ struct runtime_commands {
                                           command_view command);
     static void async_call(multiplexer& m, const call_options& options, command_view command,
                            reply_callback done);
+    // Bytes encoded already, with the traits of their command: a caller that
+    // keeps a command's encoding (a cluster client, for a redirection) sends
+    // it again without encoding or classifying it again.
+    static result<resp::owned_reply> call_encoded(multiplexer& m, const call_options& options,
+                                                  command_traits traits, std::string_view encoded);
+    static void async_call_encoded(multiplexer& m, const call_options& options,
+                                   command_traits traits, std::string_view encoded,
+                                   reply_callback done);
+    static void add_encoded(command_batch& batch, command_traits traits, std::string_view encoded);
     // command_batch::add and transaction::add for such a command. An empty
     // command makes execute() refuse the batch (kind config).
     static void add(command_batch& batch, command_view command);

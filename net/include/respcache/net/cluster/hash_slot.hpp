@@ -44,9 +44,16 @@ constexpr std::string_view hash_tag(std::string_view key) noexcept {
     return key.substr(open + 1, close - open - 1);
 }
 
-// The slot (0..16383) a key belongs to.
+// The slot (0..16383) a key belongs to. One pass over a key without '{' (the
+// usual key: its checksum is the whole key's); the tag rule otherwise.
 constexpr std::uint16_t hash_slot(std::string_view key) noexcept {
-    return static_cast<std::uint16_t>(crc16(hash_tag(key)) & (slot_count - 1));
+    std::uint16_t crc = 0;
+    for (char c : key) {
+        if (c == '{') return static_cast<std::uint16_t>(crc16(hash_tag(key)) & (slot_count - 1));
+        crc = static_cast<std::uint16_t>(
+            (crc << 8) ^ detail::crc16_table[((crc >> 8) ^ static_cast<unsigned char>(c)) & 0xFF]);
+    }
+    return static_cast<std::uint16_t>(crc & (slot_count - 1));
 }
 
 }  // namespace respcache::net::cluster
