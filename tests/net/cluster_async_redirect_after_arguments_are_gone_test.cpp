@@ -74,9 +74,7 @@ TEST(ClusterAsyncRedirect, MovedAndAskResendTheCommandAfterTheCallersArgumentsAr
     // back, so every command the client sends there first meets MOVED.
     const std::uint16_t moved_slot = hash_slot("{moved}");
     const std::uint16_t source = cluster.owner_of_slot(moved_slot);
-    std::uint16_t target = 0;
-    for (const auto& n : cluster.nodes())
-        if (n.primary && n.port != source) target = n.port;
+    const std::uint16_t target = cluster.other_primary(source);
     const std::string slot_text = std::to_string(moved_slot);
     const std::size_t from = cluster.index_of_port(source), to = cluster.index_of_port(target);
     ASSERT_EQ(
@@ -114,9 +112,7 @@ TEST(ClusterAsyncRedirect, MovedAndAskResendTheCommandAfterTheCallersArgumentsAr
     // answered with ASK and written on the importing node.
     const std::uint16_t asked_slot = hash_slot("{asked}");
     const std::uint16_t owner = cluster.owner_of_slot(asked_slot);
-    std::uint16_t importer = 0;
-    for (const auto& n : cluster.nodes())
-        if (n.primary && n.port != owner) importer = n.port;
+    const std::uint16_t importer = cluster.other_primary(owner);
     const std::string asked_text = std::to_string(asked_slot);
     ASSERT_EQ(
         cluster.command(cluster.index_of_port(importer),

@@ -63,9 +63,7 @@ TEST(ClusterConnectionRenewal, AMovedToTheSameEndpointReconnectsThatNode) {
     redis_cluster cluster(primaries_only());
     const std::string key = "renewed";
     const std::uint16_t b = cluster.owner_of_slot(hash_slot(key));
-    std::uint16_t a = 0;
-    for (const auto& n : cluster.nodes())
-        if (n.primary && n.port != b) a = n.port;
+    const std::uint16_t a = cluster.other_primary(b);
     ASSERT_EQ(cluster.command(cluster.index_of_port(b), {"SET", key, "from b"}), "+OK\r\n");
 
     tcp_proxy proxy(a);
@@ -163,9 +161,7 @@ TEST(ClusterAsk, AsynchronousAskingIsNeverTakenByAnotherCommand) {
     const std::string slot = std::to_string(hash_slot(key));
     ASSERT_TRUE(client->call("SET", key, "moved early").has_value());
     const std::uint16_t source = cluster.owner_of_slot(hash_slot(key));
-    std::uint16_t target = 0;
-    for (const auto& n : cluster.nodes())
-        if (n.primary && n.port != source) target = n.port;
+    const std::uint16_t target = cluster.other_primary(source);
     const std::size_t from = cluster.index_of_port(source), to = cluster.index_of_port(target);
     std::string source_id, target_id;
     for (const auto& n : cluster.nodes()) {

@@ -68,12 +68,7 @@ TEST(ClusterFailover, ClientFollowsThePromotedReplicaAfterKillNine) {
 
     const std::string probe = "failover:probe";
     const std::uint16_t victim = cluster.owner_of_slot(hash_slot(probe));
-    std::uint16_t replica = 0;
-    std::string victim_id;
-    for (const auto& n : cluster.nodes())
-        if (n.port == victim) victim_id = n.id;
-    for (const auto& n : cluster.nodes())
-        if (!n.primary && n.primary_id == victim_id) replica = n.port;
+    const std::uint16_t replica = cluster.replica_of(victim);
     ASSERT_NE(replica, 0);
     ASSERT_TRUE(client->call("SET", probe, "before").has_value());
     const std::string channel = "{" + probe + "}.events";
@@ -137,12 +132,7 @@ TEST(ClusterFailover, ClientFollowsAManualFailover) {
 
     const std::string probe = "manual:probe";
     const std::uint16_t primary = cluster.owner_of_slot(hash_slot(probe));
-    std::string primary_id;
-    std::uint16_t replica = 0;
-    for (const auto& n : cluster.nodes())
-        if (n.port == primary) primary_id = n.id;
-    for (const auto& n : cluster.nodes())
-        if (!n.primary && n.primary_id == primary_id) replica = n.port;
+    const std::uint16_t replica = cluster.replica_of(primary);
     ASSERT_NE(replica, 0);
     const std::string channel = "{" + probe + "}.events";
     message_mailbox box;

@@ -43,9 +43,7 @@ TEST(ClusterRedirections, AskDuringMigrationThenMovedAfterIt) {
     ASSERT_TRUE(client->call("SET", key, "before").has_value());
     ASSERT_TRUE(client->call("SET", "{migrating}.stay", "here").has_value());
     const std::uint16_t source = cluster.owner_of_slot(hash_slot(key));
-    std::uint16_t target = 0;
-    for (const auto& n : cluster.nodes())
-        if (n.primary && n.port != source) target = n.port;
+    const std::uint16_t target = cluster.other_primary(source);
     const std::size_t from = cluster.index_of_port(source), to = cluster.index_of_port(target);
     const std::string source_id = id_of(cluster, source), target_id = id_of(cluster, target);
 

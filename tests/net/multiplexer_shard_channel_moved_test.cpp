@@ -63,11 +63,6 @@ class MultiplexerShardChannelMoved : public ::testing::TestWithParam<const char*
         auto m = multiplexer::connect(*options, settings);
         return m ? *m : nullptr;
     }
-    static std::uint16_t other_primary(std::uint16_t port) {
-        for (const auto& n : cluster_->nodes())
-            if (n.primary && !n.failed && n.port != port) return n.port;
-        return 0;
-    }
     static std::int64_t subscribers_on(multiplexer& m, const std::string& channel) {
         auto r = m.call("PUBSUB", "SHARDNUMSUB", channel);
         return r && r->view().size() == 2 ? r->view()[1].integer() : -1;
@@ -84,7 +79,7 @@ TEST_P(MultiplexerShardChannelMoved, TheServerUnsubscribingIsAnEventNamingTheCha
     moved_events heard;
     m->on_connection_event([&](const connection_event& e) { heard.hear(e); });
     ASSERT_TRUE(m->ssubscribe(channel, [](const auto&) {}).has_value());
-    ASSERT_TRUE(cluster_->move_empty_slot(hash_slot(channel), other_primary(from)));
+    ASSERT_TRUE(cluster_->move_empty_slot(hash_slot(channel), cluster_->other_primary(from)));
     ASSERT_TRUE(heard.wait_for_one(5s));
     std::this_thread::sleep_for(100ms);
     std::lock_guard lock(heard.mutex);
@@ -111,7 +106,7 @@ TEST_P(MultiplexerShardChannelMoved, ARestoreAnsweredWithMovedIsAnEventToo) {
     const std::string killed =
         cluster_->command(cluster_->index_of_port(from), {"CLIENT", "KILL", "TYPE", "pubsub"});
     ASSERT_NE(killed, ":0\r\n") << "the subscribed connection was not found";
-    ASSERT_TRUE(cluster_->move_empty_slot(hash_slot(channel), other_primary(from)));
+    ASSERT_TRUE(cluster_->move_empty_slot(hash_slot(channel), cluster_->other_primary(from)));
     ASSERT_TRUE(heard.wait_for_one(10s));
     std::lock_guard lock(heard.mutex);
     ASSERT_EQ(heard.events.size(), 1u);

@@ -221,6 +221,22 @@ bool redis_cluster::move_slots(std::uint16_t from_port, std::uint16_t to_port, i
     return run_command(command).status == 0;
 }
 
+std::uint16_t redis_cluster::other_primary(std::uint16_t port) const {
+    for (const node_info& n : nodes())
+        if (n.primary && !n.failed && n.port != port && !n.slots.empty()) return n.port;
+    return 0;
+}
+
+std::uint16_t redis_cluster::replica_of(std::uint16_t port) const {
+    const auto all = nodes();
+    for (const node_info& primary : all) {
+        if (primary.port != port) continue;
+        for (const node_info& n : all)
+            if (!n.primary && n.primary_id == primary.id) return n.port;
+    }
+    return 0;
+}
+
 bool redis_cluster::move_empty_slot(int slot, std::uint16_t to_port) const {
     const std::uint16_t from_port = owner_of_slot(slot);
     if (from_port == 0 || from_port == to_port) return false;

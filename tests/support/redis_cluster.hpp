@@ -56,6 +56,10 @@ class redis_cluster {
     std::vector<node_info> nodes() const;
     // The port of the primary serving `slot` (CLUSTER NODES), 0 when none.
     std::uint16_t owner_of_slot(int slot) const;
+    // A primary serving slots other than the one on `port`, 0 when none.
+    std::uint16_t other_primary(std::uint16_t port) const;
+    // A replica of the primary on `port`, 0 when none.
+    std::uint16_t replica_of(std::uint16_t port) const;
     // CLUSTER KEYSLOT asked of a running node.
     int keyslot(const std::string& key) const;
 
