@@ -54,12 +54,6 @@ class ClusterShardChannels : public ::testing::TestWithParam<const char*> {
     static std::string channel(std::string_view test) {
         return std::string(test) + "." + GetParam();
     }
-    // Another primary than the one on `port`.
-    static std::uint16_t other_primary(std::uint16_t port) {
-        for (const auto& n : cluster_->nodes())
-            if (n.primary && !n.failed && n.port != port) return n.port;
-        return 0;
-    }
     // PUBSUB SHARDNUMSUB asked of one node: its subscribers of `channel`.
     std::int64_t subscribers_on(std::uint16_t port, const std::string& ch) {
         auto node = client_->node(endpoint::tcp("127.0.0.1", port));
@@ -91,7 +85,7 @@ TEST_P(ClusterShardChannels, ASubscriptionFollowsItsSlotToTheNewOwner) {
     ASSERT_TRUE(client_->call("SPUBLISH", ch, "before").has_value());
     ASSERT_TRUE(box.wait_for(1));
 
-    const std::uint16_t to = other_primary(from);
+    const std::uint16_t to = cluster_->other_primary(from);
     ASSERT_TRUE(cluster_->move_empty_slot(slot, to));
     ASSERT_TRUE(wait_for_moves(1)) << "the client did not move the subscription";
     EXPECT_EQ(client_->node_for_key(ch).port, to);
@@ -118,7 +112,7 @@ TEST_P(ClusterShardChannels, ASubscriptionWithAStaleTableFollowsMoved) {
     const std::string ch = channel("stale");
     const int slot = hash_slot(ch);
     const std::uint16_t from = cluster_->owner_of_slot(slot);
-    const std::uint16_t to = other_primary(from);
+    const std::uint16_t to = cluster_->other_primary(from);
     // The client has not heard of this move: its table still says `from`.
     ASSERT_TRUE(cluster_->move_empty_slot(slot, to));
     ASSERT_EQ(client_->node_for_key(ch).port, from);
@@ -148,7 +142,7 @@ TEST_P(ClusterShardChannels, EveryChannelOfAMovedSlotMovesAndOthersStay) {
     ASSERT_TRUE(client_->ssubscribe(apart, box_apart.handler()).has_value());
 
     const std::uint16_t from = cluster_->owner_of_slot(hash_slot(a));
-    ASSERT_TRUE(cluster_->move_empty_slot(hash_slot(a), other_primary(from)));
+    ASSERT_TRUE(cluster_->move_empty_slot(hash_slot(a), cluster_->other_primary(from)));
     ASSERT_TRUE(wait_for_moves(2));
     std::this_thread::sleep_for(100ms);
     EXPECT_EQ(client_->snapshot().shard_channels_moved, 2u) << "the other slot's channel stays";
@@ -159,6 +153,20 @@ TEST_P(ClusterShardChannels, EveryChannelOfAMovedSlotMovesAndOthersStay) {
         ASSERT_TRUE(box->wait_for(1)) << ch;
         EXPECT_EQ(box->seen(), std::vector<std::string>{"m:" + ch});
     }
+}
+
+TEST_P(ClusterShardChannels, SubscribingAgainReplacesTheHandlerAndKeepsOneSubscription) {
+    const std::string ch = channel("twice");
+    message_mailbox first, second;
+    ASSERT_TRUE(client_->ssubscribe(ch, first.handler()).has_value());
+    ASSERT_TRUE(client_->ssubscribe(ch, second.handler()).has_value());
+    EXPECT_EQ(subscribers_on(cluster_->owner_of_slot(hash_slot(ch)), ch), 1);
+    auto published = client_->call("SPUBLISH", ch, "to the second");
+    ASSERT_TRUE(published.has_value()) << published.error_value().message;
+    ASSERT_TRUE(second.wait_for(1));
+    std::this_thread::sleep_for(100ms);
+    EXPECT_TRUE(first.seen().empty()) << "the replaced handler hears nothing";
+    EXPECT_EQ(second.seen(), std::vector<std::string>{"to the second"});
 }
 
 TEST_P(ClusterShardChannels, AShardSubscriptionFromAMessageHandlerIsRefused) {

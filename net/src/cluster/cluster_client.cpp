@@ -165,6 +165,12 @@ result<std::shared_ptr<multiplexer>> cluster_client::connection_to(const endpoin
     return slot;
 }
 
+std::shared_ptr<multiplexer> cluster_client::existing_connection(const endpoint& where) const {
+    std::lock_guard lock(nodes_mutex_);
+    const auto it = nodes_.find(key_of(where));
+    return it == nodes_.end() ? nullptr : it->second;
+}
+
 result<std::shared_ptr<multiplexer>> cluster_client::node(const endpoint& where) {
     if (!is_cluster()) {
         if (!standalone_) return error{error_kind::closed, "the client is closed"};

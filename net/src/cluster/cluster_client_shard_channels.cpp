@@ -26,12 +26,6 @@ cluster::cluster_error redirection_in(const error& refused, const endpoint& answ
 
 }  // namespace
 
-std::shared_ptr<multiplexer> cluster_client::existing_connection(const endpoint& where) const {
-    std::lock_guard lock(nodes_mutex_);
-    const auto it = nodes_.find({where.is_unix_socket ? where.path : where.host, where.port});
-    return it == nodes_.end() ? nullptr : it->second;
-}
-
 result<void> cluster_client::place_shard_channel(const cluster::shard_subscriptions::placement& p) {
     for (int attempt = 0;; ++attempt) {
         const endpoint owner = node_for_key(p.channel);

@@ -2,16 +2,25 @@
 
 namespace respcache::net::cluster {
 
+namespace {
+
+// Raises `newest` to `generation` unless it is newer already; what it was.
+std::uint64_t raise_to(std::atomic<std::uint64_t>& newest, std::uint64_t generation) noexcept {
+    std::uint64_t seen = newest.load(std::memory_order_acquire);
+    while (seen < generation &&
+           !newest.compare_exchange_weak(seen, generation, std::memory_order_acq_rel)) {
+    }
+    return seen;
+}
+
+}  // namespace
+
 shard_subscriptions::placement shard_subscriptions::next_placement(const std::string& channel,
                                                                    entry& e) {
     e.generation = ++generations_;
     e.on.reset();
     auto deliver = [state = e.state, generation = e.generation](const pubsub_message& m) {
-        std::uint64_t newest = state->newest.load(std::memory_order_acquire);
-        while (newest < generation && !state->newest.compare_exchange_weak(
-                                          newest, generation, std::memory_order_acq_rel)) {
-        }
-        if (newest > generation) return;  // a newer placement delivers now
+        if (raise_to(state->newest, generation) > generation) return;  // a newer placement delivers
         state->handler(m);
     };
     return placement{channel, e.generation, std::move(deliver)};
@@ -20,7 +29,7 @@ shard_subscriptions::placement shard_subscriptions::next_placement(const std::st
 shard_subscriptions::placement shard_subscriptions::add(std::string_view channel,
                                                         message_handler handler) {
     std::lock_guard lock(mutex_);
-    auto [it, added] = channels_.try_emplace(std::string(channel));
+    const auto it = channels_.try_emplace(std::string(channel)).first;
     if (it->second.state) it->second.state->newest.store(UINT64_MAX);  // the old handler stops
     it->second.state = std::make_shared<handler_state>();
     it->second.state->handler = std::move(handler);
@@ -42,10 +51,7 @@ bool shard_subscriptions::placed(std::string_view channel, std::uint64_t generat
     if (it == channels_.end() || it->second.generation != generation) return false;
     it->second.on = node;
     // From now on older placements stay silent, even before this one delivers.
-    std::uint64_t newest = it->second.state->newest.load(std::memory_order_acquire);
-    while (newest < generation && !it->second.state->newest.compare_exchange_weak(
-                                      newest, generation, std::memory_order_acq_rel)) {
-    }
+    raise_to(it->second.state->newest, generation);
     return true;
 }
 
